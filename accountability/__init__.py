@@ -1,0 +1,1 @@
+"""Milestones, expenses, profit reinvestment and transparency (a later issue)."""

@@ -1,0 +1,1 @@
+"""Users: e-mail login, sign-up, the personal dashboard."""

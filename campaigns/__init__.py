@@ -1,0 +1,1 @@
+"""Crowdfunding campaigns born from winning projects (filled by a later issue)."""

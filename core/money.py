@@ -1,0 +1,42 @@
+"""Money as integer cents plus an ISO 4217 code, formatted for people."""
+
+from decimal import Decimal
+
+from django.utils import formats, translation
+
+CURRENCY_SYMBOLS = {"EUR": "€"}
+
+
+def cents_from_str(value: str) -> int:
+    """Parse a decimal amount typed by a person ("12,50" or "12.50") into cents.
+
+    Raises ValueError for anything that is not a plain amount with at most two
+    decimals; floats never enter the computation.
+    """
+    text = value.strip().replace(" ", "")
+    if "," in text and "." in text:
+        # "1.234,50" (Italian grouping) or "1,234.50" (English grouping)
+        if text.rfind(",") > text.rfind("."):
+            text = text.replace(".", "").replace(",", ".")
+        else:
+            text = text.replace(",", "")
+    else:
+        text = text.replace(",", ".")
+    amount = Decimal(text)
+    if not amount.is_finite() or amount.as_tuple().exponent < -2:
+        raise ValueError(f"not an amount in cents: {value!r}")
+    return int(amount * 100)
+
+
+def format_money(amount_cents: int, currency: str = "EUR", *, language=None) -> str:
+    """Format cents for the active (or given) language: "€ 1.234,50" in Italian."""
+    symbol = CURRENCY_SYMBOLS.get(currency, currency)
+    amount = Decimal(amount_cents) / 100
+    with translation.override(language or translation.get_language() or "it"):
+        number = formats.number_format(
+            amount, decimal_pos=2, use_l10n=True, force_grouping=True
+        )
+        lang = translation.get_language()
+    if lang.startswith("it"):
+        return f"{symbol}\u00a0{number}"
+    return f"{symbol}{number}"

@@ -1,0 +1,1 @@
+"""The demo data of the two seed cases (make run loads it)."""

@@ -1,0 +1,1 @@
+"""The django-oscar shop under /shop/; forked Oscar apps will live here."""

@@ -1,0 +1,1 @@
+"""Communities, roles, pseudonymous participants; processes and votes later."""

@@ -1,0 +1,1 @@
+"""Payment gateways, webhooks and the double-entry ledger of all money."""

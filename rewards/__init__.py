@@ -1,0 +1,1 @@
+"""Reward tiers, stock-limited claims and fulfilment (filled by a later issue)."""
