@@ -331,5 +331,7 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "haystack": {"level": "WARNING"},
         "stripe": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }

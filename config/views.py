@@ -1,6 +1,6 @@
 from django.views.generic import TemplateView
 
-from participation.selectors import community_list_public
+from participation.selectors import community_list_public, process_list_public
 
 
 class HomeView(TemplateView):
@@ -11,4 +11,5 @@ class HomeView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["communities"] = community_list_public()
+        context["processes"] = process_list_public()
         return context

@@ -14,6 +14,8 @@ from accounts.models import User
 from participation.models import Community, Participant, Role, Section
 from participation.services import membership_grant
 
+from .processes import seed_consortium_process, seed_prison_process
+
 DEMO_PASSWORD = "demo-civica-2026"  # noqa: S105 - published demo logins, never production
 
 PRISON_SLUG = "idee-in-fuga"
@@ -43,8 +45,8 @@ PSEUDONYM_WORDS = [
 FIRST_NAMES = ["Marco", "Luca", "Giovanni", "Antonio", "Salvatore", "Giuseppe", "Paolo"]
 FIRST_NAMES_F = ["Maria", "Anna", "Giulia", "Francesca", "Rosa", "Lucia", "Elena"]
 SURNAMES = ["Esposito", "Colombo", "Ferrara", "Greco", "Marino", "Lombardi", "Caruso"]
-MEN_WARD_SIZE = 28
-WOMEN_WARD_SIZE = 14
+MEN_WARD_SIZE = 120
+WOMEN_WARD_SIZE = 60
 
 
 @dataclass(frozen=True)
@@ -179,4 +181,6 @@ def seed_demo() -> list[DemoLogin]:
     ]
     logins += seed_prison()
     logins += seed_consortium()
+    seed_prison_process(Community.objects.get(slug=PRISON_SLUG))
+    seed_consortium_process(Community.objects.get(slug=CONSORTIUM_SLUG))
     return logins

@@ -12,3 +12,39 @@ class VoterCodeInvalid(ParticipationError):
 
 class VoterCodeAlreadyUsed(ParticipationError):
     pass
+
+
+class ProcessError(ParticipationError):
+    """Something a process does not allow now; nothing was changed."""
+
+
+class WrongPhase(ProcessError):
+    pass
+
+
+class RulesFrozen(ProcessError):
+    pass
+
+
+class NotEligible(ProcessError):
+    pass
+
+
+class SupportLimitReached(ProcessError):
+    pass
+
+
+class VoteClosed(ProcessError):
+    pass
+
+
+class BallotInvalid(ProcessError):
+    """The ballot breaks the rules; ``errors`` lists every problem for the voter."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__(" ".join(errors))
+        self.errors = errors
+
+
+class PaperBatchError(ProcessError):
+    pass

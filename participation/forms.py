@@ -1,7 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Community, Section
+from core.money import cents_from_str
+
+from .models import Community, Process, Project, Section
+from .models.process import BallotKind
 
 
 class ParticipantForm(forms.Form):
@@ -19,3 +22,200 @@ class ParticipantForm(forms.Form):
     def __init__(self, *args, community: Community, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["section"].queryset = community.sections.all()
+
+
+class MoneyField(forms.CharField):
+    """An amount in euro typed by a person ("1.234,50"), cleaned to integer cents."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 20)
+        super().__init__(*args, **kwargs)
+        self.widget.attrs.setdefault("inputmode", "decimal")
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value in (None, ""):
+            return None
+        try:
+            cents = cents_from_str(value)
+        except (ValueError, ArithmeticError) as error:
+            raise forms.ValidationError(
+                _("Write an amount in euro, for example 1.500 or 1500,50.")
+            ) from error
+        if cents < 0:
+            raise forms.ValidationError(_("The amount cannot be negative."))
+        return cents
+
+
+class ProposalForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 6})
+    )
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=None, required=False
+    )
+    section = forms.ModelChoiceField(label=_("Area"), queryset=None, required=False)
+    estimated_cost_cents = MoneyField(label=_("Estimated cost (EUR)"), required=False)
+    image = forms.ImageField(
+        label=_("Image (optional)"),
+        required=False,
+        help_text=_("Location and camera data are removed from the picture."),
+    )
+
+    def __init__(self, *args, process: Process, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = process.categories.all()
+        self.fields["section"].queryset = process.community.sections.all()
+
+
+class PaperProposalForm(ProposalForm):
+    author_participant = forms.ModelChoiceField(
+        label=_("Author (pseudonym)"), queryset=None, required=False
+    )
+
+    def __init__(self, *args, process: Process, **kwargs):
+        super().__init__(*args, process=process, **kwargs)
+        del self.fields["image"]
+        self.fields[
+            "author_participant"
+        ].queryset = process.community.participants.all()
+
+
+class AssemblyForm(forms.Form):
+    held_on = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    section = forms.ModelChoiceField(
+        label=_("Ward or place"), queryset=None, required=False
+    )
+    place = forms.CharField(label=_("Room"), max_length=120, required=False)
+    attendance = forms.IntegerField(label=_("People present"), min_value=1)
+    notes = forms.CharField(
+        label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+    def __init__(self, *args, process: Process, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["section"].queryset = process.community.sections.all()
+
+
+class ProjectForm(forms.Form):
+    code = forms.CharField(label=_("Code on the ballot"), max_length=20)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 5})
+    )
+    cost_cents = MoneyField(label=_("Cost (EUR)"))
+    proposals = forms.ModelMultipleChoiceField(
+        label=_("Proposals it comes from"),
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    reward_plan = forms.CharField(
+        label=_("Rewards and products plan"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+
+    def __init__(self, *args, process: Process, **kwargs):
+        super().__init__(*args, **kwargs)
+        status = "passed" if process.support_enabled else "submitted"
+        self.fields["proposals"].queryset = process.proposals.filter(
+            status=status, project__isnull=True
+        )
+
+
+class AssessForm(forms.Form):
+    feasibility = forms.ChoiceField(
+        label=_("Feasibility"), choices=Project.Feasibility.choices
+    )
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    cost_cents = MoneyField(label=_("Cost (EUR)"), required=False)
+
+
+class RulesForm(forms.ModelForm):
+    class Meta:
+        model = Process
+        fields = [
+            "ballot_kind",
+            "approval_min",
+            "approval_max",
+            "points_total",
+            "points_max_per_project",
+            "outcome_rule",
+        ]
+
+
+class BallotForm(forms.Form):
+    """One field per project: a checkbox, or a number of points."""
+
+    def __init__(
+        self, *args, process: Process, projects, with_code: bool = False, **kwargs
+    ):
+        super().__init__(*args, **kwargs)
+        self.process = process
+        if with_code:
+            self.fields["voter_code"] = forms.CharField(
+                label=_("Your voter code"),
+                max_length=20,
+                help_text=_("The code on your card, for example ABCD-2345."),
+                widget=forms.TextInput(
+                    attrs={"autocomplete": "off", "autocapitalize": "characters"}
+                ),
+            )
+        cumulative = process.ballot_kind == BallotKind.CUMULATIVE
+        for project in projects:
+            name = f"project_{project.pk}"
+            if cumulative:
+                self.fields[name] = forms.IntegerField(
+                    label=project.title,
+                    min_value=0,
+                    max_value=process.points_total,
+                    required=False,
+                )
+            else:
+                self.fields[name] = forms.BooleanField(
+                    label=project.title, required=False
+                )
+            self.fields[name].project = project
+
+    def choices(self) -> dict[int, int]:
+        picked = {}
+        for name, field in self.fields.items():
+            if name.startswith("project_"):
+                value = self.cleaned_data.get(name)
+                points = int(value or 0) if not isinstance(value, bool) else int(value)
+                if points:
+                    picked[field.project.pk] = points
+        return picked
+
+    def project_fields(self):
+        return [self[name] for name in self.fields if name.startswith("project_")]
+
+
+class PaperEntryForm(forms.Form):
+    position = forms.IntegerField(label=_("Sheet number"), min_value=1)
+    voter_code = forms.CharField(label=_("Voter code on the sheet"), max_length=20)
+    choices = forms.CharField(
+        label=_("Choices"),
+        max_length=500,
+        required=False,
+        help_text=_(
+            "Project codes separated by spaces, e.g. P01 P04; with points: P01:3 P04:2."
+        ),
+    )
+
+    def clean_choices(self) -> dict[str, int]:
+        parsed: dict[str, int] = {}
+        for token in self.cleaned_data["choices"].replace(",", " ").split():
+            code, _sep, points = token.partition(":")
+            try:
+                parsed[code.upper()] = int(points) if points else 1
+            except ValueError as error:
+                raise forms.ValidationError(
+                    _("“%(token)s”: points must be a whole number.") % {"token": token}
+                ) from error
+        return parsed

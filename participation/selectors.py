@@ -1,6 +1,17 @@
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
-from .models import Community, Membership, Participant, Role, Section
+from .models import (
+    Ballot,
+    Community,
+    Membership,
+    Participant,
+    Process,
+    Project,
+    Proposal,
+    Role,
+    Section,
+    Support,
+)
 
 
 def community_list_public() -> QuerySet[Community]:
@@ -73,3 +84,99 @@ def sections_with_participants(community: Community):
     return community.sections.prefetch_related(
         Prefetch("participants", queryset=Participant.objects.order_by("pseudonym"))
     )
+
+
+# --- processes ------------------------------------------------------------------
+
+
+def process_list_public() -> QuerySet[Process]:
+    return (
+        Process.objects.filter(community__is_public=True)
+        .exclude(phase="draft")
+        .select_related("community")
+        .order_by("-created_at")
+    )
+
+
+def process_counts(process: Process) -> dict[str, int]:
+    """Public figures of a process; per-project vote totals are not among them."""
+    return {
+        "proposals": process.proposals.count(),
+        "assemblies": process.assemblies.count(),
+        "attendance": process.assemblies.aggregate(n=Sum("attendance"))["n"] or 0,
+        "projects": process.projects.filter(
+            feasibility=Project.Feasibility.FEASIBLE
+        ).count(),
+        "ballots": process.ballots.count(),
+    }
+
+
+def ballot_of(process: Process, user) -> Ballot | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        Ballot.objects.filter(process=process, user=user)
+        .prefetch_related("items__project")
+        .first()
+    )
+
+
+def proposal_list(process: Process, *, user=None) -> list[Proposal]:
+    from .services.proposals import support_totals
+
+    totals = support_totals(process)
+    mine = set()
+    if getattr(user, "is_authenticated", False):
+        mine = set(
+            Support.objects.filter(proposal__process=process, user=user).values_list(
+                "proposal", flat=True
+            )
+        )
+    proposals = list(
+        process.proposals.select_related(
+            "author_user",
+            "author_participant",
+            "category",
+            "section",
+            "assembly",
+            "project",
+        )
+    )
+    for proposal in proposals:
+        proposal.support_total = totals.get(proposal.pk, 0)
+        proposal.supported_by_me = proposal.pk in mine
+    return proposals
+
+
+def supports_left(process: Process, user) -> int | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    used = Support.objects.filter(proposal__process=process, user=user).count()
+    return max(process.support_max_per_voter - used, 0)
+
+
+def project_list(process: Process) -> QuerySet[Project]:
+    return process.projects.select_related("section", "category").prefetch_related(
+        Prefetch(
+            "source_proposals",
+            queryset=Proposal.objects.select_related(
+                "author_user", "author_participant"
+            ),
+        )
+    )
+
+
+def ballot_projects(process: Process) -> QuerySet[Project]:
+    return process.projects.filter(feasibility=Project.Feasibility.FEASIBLE).order_by(
+        "code"
+    )
+
+
+def results_for_display(process: Process) -> dict | None:
+    """The stored result, ready for the results page (None before the close)."""
+    result = getattr(process, "result", None)
+    if process.phase != "results" or result is None:
+        return None
+    from .services.results import result_rows
+
+    return result_rows(process, result)

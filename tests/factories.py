@@ -1,7 +1,19 @@
+import datetime
+
 import factory
 
 from accounts.models import User
-from participation.models import Community, Membership, Participant, Role, Section
+from participation.models import (
+    Assembly,
+    Community,
+    Membership,
+    Participant,
+    Process,
+    Project,
+    Proposal,
+    Role,
+    Section,
+)
 
 TEST_PASSWORD = "a-long-test-password-42"
 
@@ -58,3 +70,44 @@ class ParticipantFactory(factory.django.DjangoModelFactory):
     section = None
     pseudonym = factory.Sequence(lambda n: f"Pseudonym {n:03d}")
     legal_name = factory.Sequence(lambda n: f"Realname Surname{n:03d}")
+
+
+class ProcessFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Process
+
+    community = factory.SubFactory(CommunityFactory)
+    title = factory.Sequence(lambda n: f"Process {n}")
+    slug = factory.Sequence(lambda n: f"process-{n}")
+    budget_cents = 100_000
+    phase = "draft"
+
+
+class ProposalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Proposal
+
+    process = factory.SubFactory(ProcessFactory)
+    title = factory.Sequence(lambda n: f"Proposal {n}")
+    description = "A proposal."
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Project
+
+    process = factory.SubFactory(ProcessFactory)
+    code = factory.Sequence(lambda n: f"P{n:02d}")
+    title = factory.Sequence(lambda n: f"Project {n}")
+    description = "A project."
+    cost_cents = 30_000
+    feasibility = "feasible"
+
+
+class AssemblyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Assembly
+
+    process = factory.SubFactory(ProcessFactory)
+    held_on = datetime.date(2026, 3, 2)
+    attendance = 25

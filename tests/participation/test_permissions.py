@@ -10,9 +10,12 @@ from django.urls import reverse
 
 from participation.models import Role
 from tests.factories import (
+    AssemblyFactory,
     CommunityFactory,
     MembershipFactory,
     ParticipantFactory,
+    ProcessFactory,
+    ProjectFactory,
     UserFactory,
 )
 
@@ -50,7 +53,11 @@ def world(db):
     MembershipFactory(
         community=private, role=Role.PARTICIPANT, user=people["participant"]
     )
+    process = ProcessFactory(community=home, slug="pb", phase="vote")
+    ProjectFactory(process=process)
     return {
+        "process": process,
+        "assembly": AssemblyFactory(process=process),
         "home": home,
         "elsewhere": elsewhere,
         "private": private,
@@ -66,6 +73,9 @@ def _request(client, world, who, method, url):
         client.force_login(user)
     return getattr(client, method)(url)
 
+
+FACILITATORS = {"facilitator", "community_admin", "superuser"}
+MEMBERS_OF_HOME = {"participant", "facilitator", "manager", "community_admin"}
 
 PAGES = {
     # name: (method, url builder, people allowed)
@@ -95,6 +105,43 @@ PAGES = {
         "get",
         lambda w: reverse("accounts:dashboard"),
         set(PEOPLE) - {ANON},
+    ),
+    "process page (public)": (
+        "get",
+        lambda w: reverse("participation:process-detail", args=["home", "pb"]),
+        set(PEOPLE),
+    ),
+    "results (public)": (
+        "get",
+        lambda w: reverse("participation:results", args=["home", "pb"]),
+        set(PEOPLE),
+    ),
+    "ballot": (
+        "get",
+        lambda w: reverse("participation:ballot", args=["home", "pb"]),
+        MEMBERS_OF_HOME,
+    ),
+    "process manage": (
+        "get",
+        lambda w: reverse("participation:process-manage", args=["home", "pb"]),
+        FACILITATORS,
+    ),
+    "co-design": (
+        "get",
+        lambda w: reverse("participation:codesign", args=["home", "pb"]),
+        FACILITATORS,
+    ),
+    "assembly create": (
+        "get",
+        lambda w: reverse("participation:assembly-create", args=["home", "pb"]),
+        FACILITATORS,
+    ),
+    "assembly detail": (
+        "get",
+        lambda w: reverse(
+            "participation:assembly-detail", args=["home", "pb", w["assembly"].pk]
+        ),
+        FACILITATORS,
     ),
     "django admin": (
         "get",

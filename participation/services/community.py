@@ -5,8 +5,8 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
-from .exceptions import MembershipClosed, VoterCodeAlreadyUsed, VoterCodeInvalid
-from .models import Community, Membership, Participant, Role, Section
+from ..exceptions import MembershipClosed, VoterCodeAlreadyUsed, VoterCodeInvalid
+from ..models import Community, Membership, Participant, Role, Section
 
 # No 0/O, 1/I/L: codes are read aloud and copied by hand from paper.
 VOTER_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"

@@ -3,9 +3,9 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
-from . import permissions, selectors, services
-from .forms import ParticipantForm
-from .permissions import CommunityPermissionMixin
+from .. import permissions, selectors, services
+from ..forms import ParticipantForm
+from ..permissions import CommunityPermissionMixin
 
 
 class CommunityDetailView(CommunityPermissionMixin, TemplateView):
@@ -18,6 +18,9 @@ class CommunityDetailView(CommunityPermissionMixin, TemplateView):
             facilitators=selectors.community_facilitators(self.community),
             is_member=permissions.is_member(self.request.user, self.community),
             pseudonymous_count=self.community.participants.count(),
+            processes=self.community.processes.exclude(phase="draft").order_by(
+                "-created_at"
+            ),
         )
         return context
 
