@@ -20,6 +20,7 @@ class Ballot(models.Model):
         ONLINE = "online", _("Online")
         CODE = "code", _("Voter code")
         PAPER = "paper", _("Paper")
+        IMPORTED = "imported", _("Imported from a pabulib file")
 
     process = models.ForeignKey(
         Process, on_delete=models.PROTECT, related_name="ballots"
@@ -54,7 +55,8 @@ class Ballot(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(Q(user__isnull=False) & Q(participant__isnull=True))
-                | (Q(user__isnull=True) & Q(participant__isnull=False)),
+                | (Q(user__isnull=True) & Q(participant__isnull=False))
+                | (Q(user__isnull=True) & Q(participant__isnull=True) & Q(channel="imported")),
                 name="ballot_exactly_one_voter",
             ),
             models.UniqueConstraint(

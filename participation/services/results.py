@@ -4,7 +4,6 @@ Money goes to the rules in euro as exact fractions (cents / 100), so that the
 Add1 completion raises every voter's share one euro at a time, as on pabulib.
 """
 
-from collections import Counter
 from fractions import Fraction
 
 from django.utils.translation import gettext as _
@@ -13,15 +12,14 @@ from django.utils.translation import gettext_noop
 from core.money import format_money
 
 from ..rules.election import Election, Project as RuleProject
-from ..rules.greedy import greedy
-from ..rules.mes import run_mes, run_mes_add1
+from ..rules.explain import explain
 from ..rules.pabulib import write_pb
 from ..models import Ballot, BallotItem, Process, ProcessResult, Project
 from ..models.process import OutcomeRule
 
-CHART_ROW = 24
-CHART_LABEL = 48
-CHART_BAR = 420
+CHART_ROW = 26
+CHART_LABEL = 56
+CHART_BAR = 250
 
 
 def process_election(process: Process) -> tuple[Election, dict[str, Project]]:
@@ -57,98 +55,41 @@ def process_election(process: Process) -> tuple[Election, dict[str, Project]]:
     return election, projects
 
 
-def _greedy_reasons(
-    election, votes, selected_order, start_selected=()
-) -> dict[str, dict]:
-    """Replay greedy over what was not selected to say how much budget was left."""
-    chosen = set(start_selected)
-    remaining = Fraction(election.budget) - sum(
-        (p.cost for p in election.projects if p.id in chosen), Fraction(0)
-    )
-    reasons = {}
-    costs = {p.id: Fraction(p.cost) for p in election.projects}
-    for pid in selected_order:
-        if pid in chosen:
-            continue
-        chosen.add(pid)
-        remaining -= costs[pid]
-    # Every project not selected is explained against what was left at the end,
-    # which is what it would have had to fit in.
-    for pid, cost in costs.items():
-        if pid not in chosen:
-            if not votes.get(pid):
-                reasons[pid] = {"key": "no_votes"}
-            else:
-                reasons[pid] = {
-                    "key": "did_not_fit",
-                    "left_cents": int(remaining * 100),
-                }
-    return reasons
+def _cents(value) -> int | None:
+    return None if value is None else round(Fraction(value) * 100)
 
 
 def results_compute(*, process: Process) -> ProcessResult:
     """Count the ballots with the process's rule and store the explained outcome."""
     election, projects = process_election(process)
-    weights = election.weights or [1] * len(election.approvals)
-    votes: Counter = Counter()
-    for ballot, weight in zip(election.approvals, weights, strict=True):
-        for pid in ballot:
-            votes[pid] += weight
-    rule = process.outcome_rule
-    rows_extra: dict[str, dict] = {}
-    if rule == OutcomeRule.GREEDY:
-        winners = greedy(election)
-        reasons = _greedy_reasons(election, votes, winners)
-        for pid in winners:
-            rows_extra[pid] = {"key": "greedy_selected"}
-    else:
-        if rule == OutcomeRule.MES:
-            outcome, filled = run_mes(election), []
-        else:
-            add1 = run_mes_add1(election)
-            outcome, filled = add1.mes, add1.filled
-        winners = outcome.winners + filled
-        for pid in outcome.free:
-            rows_extra[pid] = {"key": "free"}
-        for round_ in outcome.rounds:
-            rows_extra[round_.project_id] = {
-                "key": "mes_paid",
-                "payers": round_.payers,
-                "price_cents": round(round_.price * 100),
-            }
-        for pid in filled:
-            rows_extra[pid] = {"key": "filled"}
-        reasons = _greedy_reasons(election, votes, winners)
-        for pid, reason in reasons.items():
-            if reason["key"] == "did_not_fit" and rule != OutcomeRule.MES_ADD1:
-                reason["key"] = "mes_unaffordable"
-    rows_extra.update(reasons)
-    order = {pid: i for i, pid in enumerate(winners)}
+    explanation = explain(election, process.outcome_rule)
     rows = [
         {
-            "code": code,
-            "votes": votes.get(code, 0),
-            "cost_cents": project.cost_cents,
-            "selected": code in order,
-            "order": order.get(code),
-            **{f"why_{k}": v for k, v in rows_extra.get(code, {}).items()},
+            "code": entry.project_id,
+            "votes": int(entry.votes),
+            "cost_cents": projects[entry.project_id].cost_cents,
+            "selected": entry.selected,
+            "position": entry.position,
+            "stage": entry.stage,
+            "round": entry.round,
+            "payers": entry.payers,
+            "max_payment_cents": _cents(entry.max_payment),
+            "left_cents": _cents(entry.remaining_budget),
+            "supporters_money_cents": _cents(entry.supporters_money),
         }
-        for code, project in projects.items()
+        for entry in explanation.projects
     ]
-    rows.sort(
-        key=lambda r: (
-            not r["selected"],
-            r["order"] if r["selected"] else 0,
-            -r["votes"],
-            r["code"],
-        )
-    )
+    rows.sort(key=lambda r: (not r["selected"], r["position"] or 0, -r["votes"], r["code"]))
     result, _created = ProcessResult.objects.update_or_create(
         process=process,
         defaults={
-            "rule": rule,
-            "winners": winners,
-            "explanation": {"rows": rows},
+            "rule": process.outcome_rule,
+            "winners": explanation.winners,
+            "explanation": {
+                "rows": rows,
+                "share_cents": _cents(explanation.share),
+                "increase": explanation.increase,
+            },
             "ballots_counted": len(election.approvals),
         },
     )
@@ -156,30 +97,38 @@ def results_compute(*, process: Process) -> ProcessResult:
 
 
 def _why(row: dict, currency: str) -> str:
-    key = row.get("why_key")
-    if key == "mes_paid":
-        return _(
-            "Its %(payers)s supporters paid its whole cost from their equal shares, "
-            "at most %(price)s each."
-        ) % {
-            "payers": row["why_payers"],
-            "price": format_money(row["why_price_cents"], currency),
-        }
-    if key == "filled":
-        return _("Added at the end: it still fitted in the budget left over.")
-    if key == "greedy_selected":
-        return _("Enough votes, and it fitted in the budget left at its turn.")
-    if key == "free":
-        return _("It costs nothing and has supporters.")
-    if key == "did_not_fit":
-        return _("It did not fit in the budget left (%(left)s).") % {
-            "left": format_money(row["why_left_cents"], currency)
-        }
-    if key == "mes_unaffordable":
-        return _("Its supporters' equal shares were not enough to pay for it.")
-    if key == "no_votes":
+    def money(key):
+        return format_money(row[key] or 0, currency)
+
+    stage, selected = row["stage"], row["selected"]
+    if not row["votes"] and not selected:
         return _("Nobody voted for it.")
-    return ""
+    if stage == "equal shares" and selected:
+        return _(
+            "Round %(round)s: its %(payers)s supporters paid its cost together, "
+            "none more than %(price)s."
+        ) % {"round": row["round"], "payers": row["payers"], "price": money("max_payment_cents")}
+    if stage == "equal shares":
+        return _(
+            "Its supporters had %(money)s left in total from their equal shares: "
+            "not enough for its cost."
+        ) % {"money": money("supporters_money_cents")}
+    if stage == "greedy completion" and selected:
+        return _("Added at the end: it fitted in the budget left over (%(left)s).") % {
+            "left": money("left_cents")
+        }
+    if stage == "greedy completion":
+        return _(
+            "Its supporters could not pay for it (%(money)s left), and it did not "
+            "fit in the budget left over (%(left)s)."
+        ) % {"money": money("supporters_money_cents"), "left": money("left_cents")}
+    if selected:
+        return _("Enough votes, and it fitted in the budget left at its turn (%(left)s).") % {
+            "left": money("left_cents")
+        }
+    return _("It did not fit in the budget left at its turn (%(left)s).") % {
+        "left": money("left_cents")
+    }
 
 
 RULE_EXPLANATIONS = {
@@ -237,7 +186,7 @@ def result_rows(process: Process, result: ProcessResult) -> dict:
         "rule_explanation": _(RULE_EXPLANATIONS[OutcomeRule(result.rule)]),
         "chart": {
             "bars": bars,
-            "width": CHART_LABEL + CHART_BAR + 60,
+            "width": CHART_LABEL + CHART_BAR + 50,
             "height": max(len(bars) * CHART_ROW, CHART_ROW),
             "label_width": CHART_LABEL,
         },

@@ -1,9 +1,11 @@
 import pytest
+from django.db.models import Sum
 from django.urls import reverse
 
 from accounts.models import User
+from demo.processes import CONSORTIUM_PROCESS, PRISON_PROCESS
 from demo.seed import CONSORTIUM_SLUG, DEMO_PASSWORD, PRISON_SLUG, seed_demo
-from participation.models import Community, Membership, Participant, Section
+from participation.models import Community, Membership, Participant, Process, Section
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +24,7 @@ def test_seeding_twice_changes_nothing():
     seed_demo()
 
     assert _counts() == first
-    assert first == [6, 2, 14, 6, 42]
+    assert first == [6, 2, 14, 6, 180]
 
 
 def test_both_cases_are_seeded_as_the_mission_describes():
@@ -58,3 +60,28 @@ def test_the_italian_home_page_lists_both_communities(client):
     assert "Idee in fuga" in body
     assert "La sostenibilità che include" in body
     assert "Comunità" in body
+
+
+def test_the_prison_process_is_complete_through_its_results():
+    seed_demo()
+
+    process = Process.objects.get(slug=PRISON_PROCESS)
+    assert process.phase == "results"
+    assert process.assemblies.count() == 20
+    assert process.assemblies.aggregate(n=Sum("attendance"))["n"] == 547
+    assert process.proposals.count() == 58
+    assert process.proposals.filter(author_participant__isnull=False).count() == 58
+    assert process.result.ballots_counted == 180
+    assert set(process.ballots.values_list("channel", flat=True)) == {"paper"}
+    assert len(process.result.winners) == 10
+    assert process.result.winners[:3] == ["P03", "P02", "P01"]
+    spent = sum(process.projects.filter(code__in=process.result.winners).values_list("cost_cents", flat=True))
+    assert spent <= process.budget_cents
+
+
+def test_the_consortium_process_is_in_its_vote_phase():
+    seed_demo()
+
+    process = Process.objects.get(slug=CONSORTIUM_PROCESS)
+    assert process.phase == "vote"
+    assert process.projects.filter(feasibility="feasible").count() == 6
