@@ -48,7 +48,9 @@ PRISON_THEMES = [
 ]
 PRISON_CATEGORIES = sorted({category for _t, category, _c in PRISON_THEMES})
 # People present at the 20 assemblies of the first edition: 547 in all.
-ASSEMBLY_ATTENDANCE = [33, 29, 31, 28, 27, 30, 34, 26, 28, 31, 27, 29, 25, 23, 26, 24, 27, 25, 22, 22]  # fmt: skip
+ASSEMBLY_ATTENDANCE = [
+    33, 29, 31, 28, 27, 30, 34, 26, 28, 31, 27, 29, 25, 23, 26, 24, 27, 25, 22, 22,
+]  # fmt: skip
 
 # What co-design made of the 15 proposals that passed the support phase.
 PRISON_PROJECTS = [
@@ -116,7 +118,8 @@ PRISON_PROJECTS = [
         [21],
         7_000_00,
         "not_feasible",
-        "Di competenza dell'amministrazione penitenziaria: i lavori strutturali non possono essere finanziati dal progetto.",
+        "Di competenza dell'amministrazione penitenziaria: i lavori strutturali "
+        "non possono essere finanziati dal progetto.",
         "",
     ),
     (
@@ -175,8 +178,9 @@ def seed_prison_process(prison: Community) -> Process | None:
         slug=PRISON_PROCESS,
         budget_cents=PRISON_BUDGET_CENTS,
         description=(
-            "Detenute e detenuti propongono, sostengono e votano gli interventi da fare "
-            "dentro l'istituto. I progetti vincitori diventano campagne di crowdfunding "
+            "Detenute e detenuti propongono, sostengono e votano gli interventi "
+            "da fare dentro l'istituto. I progetti vincitori diventano campagne "
+            "di crowdfunding "
             "sostenute dai cittadini liberi."
         ),
         proposals_starts_on=datetime.date(2026, 1, 12),
@@ -187,7 +191,7 @@ def seed_prison_process(prison: Community) -> Process | None:
         codesign_ends_on=datetime.date(2026, 4, 30),
         vote_starts_on=datetime.date(2026, 5, 4),
         results_on=datetime.date(2026, 5, 29),
-        support_pass_mode="top_k",
+        support_pass_mode="top_k",  # noqa: S106 - not a password
         support_threshold=15,
         ballot_kind="approval",
         approval_min=1,
@@ -226,7 +230,9 @@ def seed_prison_process(prison: Community) -> Process | None:
                 services.proposal_create(
                     process=process,
                     title=title,
-                    description=f"Proposta emersa nell'assemblea del {ward.name.lower()}.",
+                    description=(
+                        f"Proposta emersa nell'assemblea del {ward.name.lower()}."
+                    ),
                     category=categories[category],
                     section=ward,
                     estimated_cost_cents=cost,
@@ -278,7 +284,9 @@ def seed_prison_process(prison: Community) -> Process | None:
     )
     services.process_advance(process=process, actor=first)  # -> results
     # The demo replays a past edition: its closing date is written afterwards.
-    Process.objects.filter(pk=process.pk).update(vote_ends_on=datetime.date(2026, 5, 22))
+    Process.objects.filter(pk=process.pk).update(
+        vote_ends_on=datetime.date(2026, 5, 22)
+    )
     return process
 
 
@@ -299,7 +307,7 @@ def _paper_vote(process, rng, first, second, *wards):
             picked = set()
             while len(picked) < size:
                 picked.add(rng.choices(projects, weights=popularity)[0].code)
-            choices = {c: 1 for c in picked}
+            choices = dict.fromkeys(picked, 1)
             services.paper_entry_key(
                 batch=batch,
                 keying=1,

@@ -21,10 +21,15 @@ class StaticOnlyFetcher(URLFetcher):
             raise URLFetchingError(f"no static file {url!r}")
         with open(path, "rb") as handle:
             body = handle.read()
-        content_type = "text/css" if path.endswith(".css") else "application/octet-stream"
-        return URLFetcherResponse(url, body=body, headers={"Content-Type": content_type})
+        css = path.endswith(".css")
+        content_type = "text/css" if css else "application/octet-stream"
+        return URLFetcherResponse(
+            url, body=body, headers={"Content-Type": content_type}
+        )
 
 
 def render_pdf(template_name: str, context: dict) -> bytes:
     html = render_to_string(template_name, context)
-    return HTML(string=html, base_url="static:/", url_fetcher=StaticOnlyFetcher()).write_pdf()
+    return HTML(
+        string=html, base_url="static:/", url_fetcher=StaticOnlyFetcher()
+    ).write_pdf()

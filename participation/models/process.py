@@ -37,7 +37,13 @@ class BallotKind(models.TextChoices):
 class OutcomeRule(models.TextChoices):
     GREEDY = "greedy", _("Most votes first, within the budget")
     MES = "mes", _("Method of Equal Shares (proportional)")
-    MES_ADD1 = "mes-add1", _("Method of Equal Shares, completed (Add1 + greedy fill)")
+    MES_ADD1 = (
+        "mes-add1",
+        _(
+            "Method of Equal Shares, completed with the most voted projects "
+            "that still fit"
+        ),
+    )
 
 
 class SupportPassMode(models.TextChoices):
@@ -93,8 +99,8 @@ class Process(models.Model):
         _("threshold"),
         default=10,
         help_text=_(
-            "Number of supports (count), percent of participants (share) or "
-            "number of proposals (top)."
+            "A number of supports, a percentage of the participants, or how many "
+            "of the most supported proposals pass, depending on the choice above."
         ),
     )
 

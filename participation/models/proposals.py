@@ -159,6 +159,9 @@ class Support(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.proposal_id}"
+
 
 class SupportTally(models.Model):
     """Supports counted by hand in an assembly (paper or show of hands)."""
@@ -180,6 +183,9 @@ class SupportTally(models.Model):
                 fields=["proposal", "assembly"], name="support_tally_once_per_assembly"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.proposal_id}: {self.count}"
 
 
 class Project(models.Model):

@@ -56,7 +56,11 @@ class Ballot(models.Model):
             models.CheckConstraint(
                 condition=(Q(user__isnull=False) & Q(participant__isnull=True))
                 | (Q(user__isnull=True) & Q(participant__isnull=False))
-                | (Q(user__isnull=True) & Q(participant__isnull=True) & Q(channel="imported")),
+                | (
+                    Q(user__isnull=True)
+                    & Q(participant__isnull=True)
+                    & Q(channel="imported")
+                ),
                 name="ballot_exactly_one_voter",
             ),
             models.UniqueConstraint(
@@ -91,6 +95,9 @@ class BallotItem(models.Model):
                 condition=Q(points__gte=1), name="ballot_item_points_positive"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id}: {self.points}"
 
 
 class PaperBatch(models.Model):
@@ -174,6 +181,9 @@ class PaperEntry(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"sheet {self.position} · keying {self.keying}"
+
 
 class ProcessResult(models.Model):
     """The outcome computed when the vote closed, kept as it was published."""
@@ -186,3 +196,6 @@ class ProcessResult(models.Model):
     explanation = models.JSONField(default=dict)
     ballots_counted = models.PositiveIntegerField()
     computed_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"result of {self.process_id}"

@@ -14,7 +14,8 @@ def process_lock_shared(process_pk: int) -> Process:
         table = Process._meta.db_table
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT id FROM {table} WHERE id = %s FOR SHARE", [process_pk]
+                f"SELECT id FROM {table} WHERE id = %s FOR SHARE",  # noqa: S608
+                [process_pk],
             )  # noqa: S608
         return Process.objects.select_related("community").get(pk=process_pk)
     return (

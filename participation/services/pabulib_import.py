@@ -23,7 +23,11 @@ def _cents(value, what: str) -> int:
 
 @transaction.atomic
 def process_import_pb(
-    *, community: Community, source, rule: str = OutcomeRule.MES_ADD1, slug: str | None = None
+    *,
+    community: Community,
+    source,
+    rule: str = OutcomeRule.MES_ADD1,
+    slug: str | None = None,
 ) -> Process:
     """Create a process in its results phase from a pabulib file and count it.
 
@@ -38,14 +42,18 @@ def process_import_pb(
     if rule not in OutcomeRule.values:
         raise ProcessError(f"unknown rule {rule!r}")
     meta = election.meta
-    title = " ".join(filter(None, [meta.get("unit"), meta.get("instance"), meta.get("subunit")]))
+    title = " ".join(
+        filter(None, [meta.get("unit"), meta.get("instance"), meta.get("subunit")])
+    )
     title = title or meta.get("description") or "Imported election"
     slug = slug or slugify(title)[:70] or "imported"
     if community.processes.filter(slug=slug).exists():
         raise ProcessError(f"a process {slug!r} already exists in {community}")
     for project in election.projects:
         if len(project.id) > 20:
-            raise ProcessError(f"project id {project.id!r} is longer than 20 characters")
+            raise ProcessError(
+                f"project id {project.id!r} is longer than 20 characters"
+            )
     budget = _cents(election.budget, "the budget")
     if budget <= 0:
         raise ProcessError("the budget must be more than zero")

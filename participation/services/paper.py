@@ -76,7 +76,8 @@ def paper_entry_key(
     if other is not None and other == actor.pk:
         raise PaperBatchError(
             _(
-                "You typed the other keying of this batch: a second facilitator must type this one."
+                "You typed the other keying of this batch: a second facilitator "
+                "must type this one."
             )
         )
     entry, _created = PaperEntry.objects.update_or_create(
@@ -160,7 +161,8 @@ def paper_batch_accept(*, batch: PaperBatch, actor) -> dict[str, int]:
     if open_differences:
         raise PaperBatchError(
             _(
-                "Sheets %(positions)s differ between the two keyings: resolve them first."
+                "Sheets %(positions)s differ between the two keyings: "
+                "resolve them first."
             )
             % {"positions": ", ".join(map(str, open_differences))}
         )

@@ -1,5 +1,6 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ..exceptions import ProcessError, RulesFrozen, WrongPhase
 from ..models import Community, Process, ProcessEvent, Project, Proposal
@@ -59,11 +60,16 @@ def process_rules_update(*, process: Process, actor, **rules) -> Process:
         raise ProcessError(f"not vote rules: {sorted(unknown)}")
     locked = process_lock(process.pk)
     if locked.ballots.exists():
+        count = locked.ballots.count()
         raise RulesFrozen(
-            _(
-                "The vote rules cannot change: %(count)s ballots were already cast with them."
+            ngettext(
+                "The vote rules cannot change: %(count)s ballot was already cast "
+                "with them.",
+                "The vote rules cannot change: %(count)s ballots were already cast "
+                "with them.",
+                count,
             )
-            % {"count": locked.ballots.count()}
+            % {"count": count}
         )
     before = {field: getattr(locked, field) for field in RULE_FIELDS}
     for field, value in rules.items():
@@ -107,7 +113,11 @@ def process_advance(*, process: Process, actor) -> Process:
         open_batches = locked.paper_batches.filter(status="keying").count()
         if open_batches:
             raise ProcessError(
-                _("%(count)s paper batches are still being keyed: count them first.")
+                ngettext(
+                    "%(count)s paper batch is still being keyed: count it first.",
+                    "%(count)s paper batches are still being keyed: count them first.",
+                    open_batches,
+                )
                 % {"count": open_batches}
             )
     locked.phase = target

@@ -1,6 +1,8 @@
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ..exceptions import NotEligible, ProcessError, SupportLimitReached, WrongPhase
 from ..models import (
@@ -78,15 +80,10 @@ def proposal_create(
         raise ProcessError(_("The assembly belongs to another process."))
     if estimated_cost_cents is not None and estimated_cost_cents < 0:
         raise ProcessError(_("The cost cannot be negative."))
-    for field, value in (("category", category), ("section", section)):
-        owner = getattr(value, "process_id", None) or getattr(
-            value, "community_id", None
-        )
-        expected = process.pk if field == "category" else process.community_id
-        if value is not None and owner != expected:
-            raise ProcessError(
-                _("The %(field)s belongs to another process.") % {"field": field}
-            )
+    if category is not None and category.process_id != process.pk:
+        raise ProcessError(_("The category belongs to another process."))
+    if section is not None and section.community_id != process.community_id:
+        raise ProcessError(_("The area belongs to another community."))
     clean_image = image_strip_metadata(image) if image else None
     proposal = Proposal(
         process=process,
@@ -108,7 +105,7 @@ def proposal_create(
 def _lock_user(user):
     # One row per supporter: serialises one person's supports without
     # blocking anybody else's.
-    type(user).objects.select_for_update().filter(pk=user.pk).first()
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
 
 
 @transaction.atomic
@@ -130,8 +127,12 @@ def support_toggle(*, proposal: Proposal, user) -> bool:
     used = Support.objects.filter(proposal__process=process, user=user).count()
     if used >= process.support_max_per_voter:
         raise SupportLimitReached(
-            _(
-                "You already support %(count)s proposals, the most allowed. Take one back first."
+            ngettext(
+                "You already support %(count)s proposal, the most allowed. "
+                "Take it back first.",
+                "You already support %(count)s proposals, the most allowed. "
+                "Take one back first.",
+                used,
             )
             % {"count": used}
         )
@@ -139,7 +140,7 @@ def support_toggle(*, proposal: Proposal, user) -> bool:
         with transaction.atomic():
             Support.objects.create(proposal=proposal, user=user)
     except IntegrityError:
-        pass  # the same support arrived twice at once: it exists, which is what was asked
+        pass  # the same support arrived twice at once: it exists, as asked
     return True
 
 

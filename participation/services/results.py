@@ -11,11 +11,12 @@ from django.utils.translation import gettext_noop
 
 from core.money import format_money
 
-from ..rules.election import Election, Project as RuleProject
-from ..rules.explain import explain
-from ..rules.pabulib import write_pb
 from ..models import Ballot, BallotItem, Process, ProcessResult, Project
 from ..models.process import OutcomeRule
+from ..rules.election import Election
+from ..rules.election import Project as RuleProject
+from ..rules.explain import explain
+from ..rules.pabulib import write_pb
 
 CHART_ROW = 26
 CHART_LABEL = 56
@@ -79,7 +80,9 @@ def results_compute(*, process: Process) -> ProcessResult:
         }
         for entry in explanation.projects
     ]
-    rows.sort(key=lambda r: (not r["selected"], r["position"] or 0, -r["votes"], r["code"]))
+    rows.sort(
+        key=lambda r: (not r["selected"], r["position"] or 0, -r["votes"], r["code"])
+    )
     result, _created = ProcessResult.objects.update_or_create(
         process=process,
         defaults={
@@ -107,7 +110,11 @@ def _why(row: dict, currency: str) -> str:
         return _(
             "Round %(round)s: its %(payers)s supporters paid its cost together, "
             "none more than %(price)s."
-        ) % {"round": row["round"], "payers": row["payers"], "price": money("max_payment_cents")}
+        ) % {
+            "round": row["round"],
+            "payers": row["payers"],
+            "price": money("max_payment_cents"),
+        }
     if stage == "equal shares":
         return _(
             "Its supporters had %(money)s left in total from their equal shares: "
@@ -123,9 +130,9 @@ def _why(row: dict, currency: str) -> str:
             "fit in the budget left over (%(left)s)."
         ) % {"money": money("supporters_money_cents"), "left": money("left_cents")}
     if selected:
-        return _("Enough votes, and it fitted in the budget left at its turn (%(left)s).") % {
-            "left": money("left_cents")
-        }
+        return _(
+            "Enough votes, and it fitted in the budget left at its turn (%(left)s)."
+        ) % {"left": money("left_cents")}
     return _("It did not fit in the budget left at its turn (%(left)s).") % {
         "left": money("left_cents")
     }

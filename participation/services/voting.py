@@ -1,5 +1,6 @@
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -103,7 +104,8 @@ def _require_open_vote(process: Process) -> None:
         raise VoteClosed(_("Voting is not open in this process."))
     if process.vote_ends_on and timezone.localdate() > process.vote_ends_on:
         raise VoteClosed(
-            _("The vote closed on %(date)s.") % {"date": process.vote_ends_on}
+            _("The vote closed on %(date)s.")
+            % {"date": date_format(process.vote_ends_on, "DATE_FORMAT")}
         )
 
 

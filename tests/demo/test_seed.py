@@ -75,7 +75,11 @@ def test_the_prison_process_is_complete_through_its_results():
     assert set(process.ballots.values_list("channel", flat=True)) == {"paper"}
     assert len(process.result.winners) == 10
     assert process.result.winners[:3] == ["P03", "P02", "P01"]
-    spent = sum(process.projects.filter(code__in=process.result.winners).values_list("cost_cents", flat=True))
+    spent = sum(
+        process.projects.filter(code__in=process.result.winners).values_list(
+            "cost_cents", flat=True
+        )
+    )
     assert spent <= process.budget_cents
 
 

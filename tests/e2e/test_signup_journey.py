@@ -22,7 +22,7 @@ def test_a_person_switches_to_english_signs_up_logs_in_and_sees_their_community(
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Decidere insieme, finanziare insieme"
     )
-    expect(page.get_by_role("link", name="Idee in fuga")).to_be_visible()
+    expect(page.get_by_role("link", name="Idee in fuga", exact=True)).to_be_visible()
 
     page.get_by_label("Lingua").select_option("en")
     page.get_by_role("button", name="Cambia lingua").click()

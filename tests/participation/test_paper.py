@@ -28,7 +28,9 @@ def batch():
         ProjectFactory(process=process, code=code)
     assembly = AssemblyFactory(process=process)
     first, second = UserFactory(), UserFactory()
-    batch = paper_batch_open(process=process, assembly=assembly, label="Reparto A", actor=first)
+    batch = paper_batch_open(
+        process=process, assembly=assembly, label="Reparto A", actor=first
+    )
     codes = [
         voter_code_issue(participant=ParticipantFactory(community=process.community))
         for _ in range(3)
@@ -38,16 +40,44 @@ def batch():
 
 def _key_both(batch, first, second, sheets):
     for position, (code, one, two) in enumerate(sheets, start=1):
-        paper_entry_key(batch=batch, keying=1, position=position, voter_code=code, choices=one, actor=first)
-        paper_entry_key(batch=batch, keying=2, position=position, voter_code=code, choices=two, actor=second)
+        paper_entry_key(
+            batch=batch,
+            keying=1,
+            position=position,
+            voter_code=code,
+            choices=one,
+            actor=first,
+        )
+        paper_entry_key(
+            batch=batch,
+            keying=2,
+            position=position,
+            voter_code=code,
+            choices=two,
+            actor=second,
+        )
 
 
 def test_the_same_facilitator_cannot_type_both_keyings(batch):
     batch, first, _second, codes = batch
-    paper_entry_key(batch=batch, keying=1, position=1, voter_code=codes[0], choices={"P01": 1}, actor=first)
+    paper_entry_key(
+        batch=batch,
+        keying=1,
+        position=1,
+        voter_code=codes[0],
+        choices={"P01": 1},
+        actor=first,
+    )
 
     with pytest.raises(PaperBatchError, match="second facilitator"):
-        paper_entry_key(batch=batch, keying=2, position=1, voter_code=codes[0], choices={"P01": 1}, actor=first)
+        paper_entry_key(
+            batch=batch,
+            keying=2,
+            position=1,
+            voter_code=codes[0],
+            choices={"P01": 1},
+            actor=first,
+        )
 
     assert PaperEntry.objects.filter(keying=2).count() == 0
 
@@ -60,7 +90,14 @@ def test_differences_are_listed_and_block_the_count_until_resolved(batch):
         second,
         [(codes[0], {"P01": 1}, {"P01": 1}), (codes[1], {"P02": 1}, {"P03": 1})],
     )
-    paper_entry_key(batch=batch, keying=1, position=3, voter_code=codes[2], choices={"P01": 1}, actor=first)
+    paper_entry_key(
+        batch=batch,
+        keying=1,
+        position=3,
+        voter_code=codes[2],
+        choices={"P01": 1},
+        actor=first,
+    )
 
     differences = paper_batch_differences(batch)
     assert [d.position for d in differences] == [2, 3]
@@ -69,13 +106,24 @@ def test_differences_are_listed_and_block_the_count_until_resolved(batch):
         paper_batch_accept(batch=batch, actor=first)
     assert not Ballot.objects.exists()
 
-    paper_entry_resolve(batch=batch, position=2, voter_code=codes[1], choices={"P03": 1}, actor=first)
-    paper_entry_key(batch=batch, keying=2, position=3, voter_code=codes[2], choices={"P01": 1}, actor=second)
+    paper_entry_resolve(
+        batch=batch, position=2, voter_code=codes[1], choices={"P03": 1}, actor=first
+    )
+    paper_entry_key(
+        batch=batch,
+        keying=2,
+        position=3,
+        voter_code=codes[2],
+        choices={"P01": 1},
+        actor=second,
+    )
     summary = paper_batch_accept(batch=batch, actor=first)
 
     assert summary == {"counted": 3, "rejected": 0}
     ballots = Ballot.objects.order_by("paper_entry__position")
-    assert [sorted(b.items.values_list("project__code", flat=True)) for b in ballots] == [
+    assert [
+        sorted(b.items.values_list("project__code", flat=True)) for b in ballots
+    ] == [
         ["P01"],
         ["P03"],
         ["P01"],
@@ -100,7 +148,11 @@ def test_a_sheet_with_a_spent_or_unknown_code_is_rejected_with_its_reason(batch)
     summary = paper_batch_accept(batch=batch, actor=first)
 
     assert summary == {"counted": 1, "rejected": 3}
-    reasons = list(PaperEntry.objects.filter(keying=1).order_by("position").values_list("outcome", "outcome_reason"))
+    reasons = list(
+        PaperEntry.objects.filter(keying=1)
+        .order_by("position")
+        .values_list("outcome", "outcome_reason")
+    )
     assert reasons[0] == ("counted", "")
     assert [r[0] for r in reasons[1:]] == ["rejected"] * 3
     assert Ballot.objects.count() == 1
@@ -112,7 +164,14 @@ def test_a_counted_batch_cannot_be_changed(batch):
     paper_batch_accept(batch=batch, actor=first)
 
     with pytest.raises(PaperBatchError):
-        paper_entry_key(batch=batch, keying=1, position=2, voter_code=codes[1], choices={"P01": 1}, actor=first)
+        paper_entry_key(
+            batch=batch,
+            keying=1,
+            position=2,
+            voter_code=codes[1],
+            choices={"P01": 1},
+            actor=first,
+        )
     with pytest.raises(PaperBatchError):
         paper_batch_accept(batch=batch, actor=first)
 
@@ -121,4 +180,11 @@ def test_an_unknown_project_code_on_a_sheet_is_refused(batch):
     batch, first, _second, codes = batch
 
     with pytest.raises(PaperBatchError, match="P99"):
-        paper_entry_key(batch=batch, keying=1, position=1, voter_code=codes[0], choices={"P99": 1}, actor=first)
+        paper_entry_key(
+            batch=batch,
+            keying=1,
+            position=1,
+            voter_code=codes[0],
+            choices={"P99": 1},
+            actor=first,
+        )

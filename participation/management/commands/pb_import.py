@@ -6,12 +6,14 @@ from participation.services.pabulib_import import process_import_pb
 
 
 class Command(BaseCommand):
-    help = "Replay a real election: import a pabulib .pb file as a process with results."
+    help = "Replay a real election: import a pabulib .pb file as a counted process."
 
     def add_arguments(self, parser):
         parser.add_argument("file")
         parser.add_argument("--community", required=True, help="slug of the community")
-        parser.add_argument("--rule", default="mes-add1", choices=["greedy", "mes", "mes-add1"])
+        parser.add_argument(
+            "--rule", default="mes-add1", choices=["greedy", "mes", "mes-add1"]
+        )
         parser.add_argument("--slug", default=None)
 
     def handle(self, *args, **options):

@@ -1,0 +1,151 @@
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image
+
+from participation.models import Ballot, Proposal, Role
+from participation.services import ballot_cast
+from tests.factories import MembershipFactory, ProcessFactory, ProjectFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _jpeg_with_gps() -> bytes:
+    picture = Image.new("RGB", (64, 48), "green")
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # camera make
+    exif[0x8825] = {1: "N", 2: (45.0, 28.0, 0.0)}  # GPS position
+    out = io.BytesIO()
+    picture.save(out, format="JPEG", exif=exif)
+    return out.getvalue()
+
+
+def test_a_proposal_image_is_stored_without_location_or_camera_data(
+    client, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    process = ProcessFactory(phase="proposals")
+    client.force_login(MembershipFactory(community=process.community).user)
+    upload = SimpleUploadedFile("orto.jpg", _jpeg_with_gps(), content_type="image/jpeg")
+    assert Image.open(io.BytesIO(_jpeg_with_gps())).getexif()  # the fixture has EXIF
+
+    response = client.post(
+        reverse(
+            "participation:proposal-create", args=[process.community.slug, process.slug]
+        ),
+        {
+            "title": "Orto",
+            "description": "Un orto in cortile",
+            "estimated_cost_cents": "1.200,50",
+            "image": upload,
+        },
+    )
+
+    assert response.status_code == 302
+    proposal = Proposal.objects.get()
+    assert proposal.estimated_cost_cents == 120050
+    with Image.open(proposal.image.path) as stored:
+        assert dict(stored.getexif()) == {}
+        assert stored.size == (64, 48)
+
+
+def test_a_file_that_is_not_an_image_is_refused_and_nothing_is_created(client):
+    process = ProcessFactory(phase="proposals")
+    client.force_login(MembershipFactory(community=process.community).user)
+
+    response = client.post(
+        reverse(
+            "participation:proposal-create", args=[process.community.slug, process.slug]
+        ),
+        {
+            "title": "Orto",
+            "description": "Un orto",
+            "image": SimpleUploadedFile(
+                "x.jpg", b"not an image", content_type="image/jpeg"
+            ),
+        },
+    )
+
+    assert response.status_code == 200
+    assert 'value="Orto"' in response.content.decode()
+    assert not Proposal.objects.exists()
+
+
+def test_a_rule_change_after_the_first_ballot_is_refused_on_the_manage_page(client):
+    process = ProcessFactory(phase="vote", approval_max=2)
+    project = ProjectFactory(process=process)
+    ballot_cast(
+        process=process,
+        user=MembershipFactory(community=process.community).user,
+        choices={project.pk: 1},
+    )
+    client.force_login(
+        MembershipFactory(community=process.community, role=Role.FACILITATOR).user
+    )
+    url = reverse(
+        "participation:process-manage", args=[process.community.slug, process.slug]
+    )
+
+    response = client.post(
+        url,
+        {
+            "action": "rules",
+            "ballot_kind": "approval",
+            "approval_min": 1,
+            "approval_max": 5,
+            "points_total": 10,
+            "points_max_per_project": 5,
+            "outcome_rule": "greedy",
+        },
+        follow=True,
+    )
+
+    assert (
+        "1 ballots were already cast" in response.content.decode()
+        or "1 schede" in response.content.decode()
+    )
+    process.refresh_from_db()
+    assert (process.approval_max, process.outcome_rule) == (2, "mes-add1")
+
+
+def test_the_ballot_page_never_shows_totals_while_the_vote_is_open(client):
+    process = ProcessFactory(phase="vote")
+    project = ProjectFactory(process=process, title="Biblioteca")
+    for _ in range(3):
+        ballot_cast(
+            process=process,
+            user=MembershipFactory(community=process.community).user,
+            choices={project.pk: 1},
+        )
+
+    results = client.get(
+        reverse("participation:results", args=[process.community.slug, process.slug])
+    )
+    projects = client.get(
+        reverse(
+            "participation:project-list", args=[process.community.slug, process.slug]
+        )
+    )
+
+    assert results.status_code == 200 and "<svg" not in results.content.decode()
+    assert "Biblioteca" in projects.content.decode()
+    assert Ballot.objects.count() == 3
+
+
+def test_support_is_given_and_taken_back_from_the_proposal_list(client):
+    process = ProcessFactory(phase="support", support_max_per_voter=1)
+    proposal = Proposal.objects.create(
+        process=process, title="Cineforum", description="Film"
+    )
+    client.force_login(MembershipFactory(community=process.community).user)
+    url = reverse(
+        "participation:support-toggle",
+        args=[process.community.slug, process.slug, proposal.pk],
+    )
+
+    client.post(url)
+    assert proposal.supports.count() == 1
+    client.post(url)
+    assert proposal.supports.count() == 0
