@@ -23,6 +23,7 @@ from .proposals import (
     project_create,
     proposal_create,
     support_close,
+    support_tallies_record,
     support_tally_record,
     support_toggle,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "project_create",
     "proposal_create",
     "support_close",
+    "support_tallies_record",
     "support_tally_record",
     "support_toggle",
     "voter_code_digest",

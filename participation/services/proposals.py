@@ -160,6 +160,13 @@ def support_tally_record(
     return tally
 
 
+@transaction.atomic
+def support_tallies_record(*, assembly: Assembly, counts: dict, actor) -> None:
+    """Record the supports an assembly counted for each proposal, all or none."""
+    for proposal, count in counts.items():
+        support_tally_record(proposal=proposal, assembly=assembly, count=count, actor=actor)
+
+
 def support_totals(process: Process) -> dict[int, int]:
     online = dict(
         process.proposals.annotate(n=Count("supports")).values_list("pk", "n")

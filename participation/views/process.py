@@ -243,7 +243,38 @@ class AssemblyDetailView(ProcessMixin, FormView):
         assembly = self.get_assembly()
         context["assembly"] = assembly
         context["proposals"] = assembly.proposals.select_related("author_participant")
+        if self.process.phase == Phase.SUPPORT:
+            tallies = dict(assembly.tallies.values_list("proposal_id", "count"))
+            context["tally_rows"] = [
+                (proposal, tallies.get(proposal.pk, ""))
+                for proposal in self.process.proposals.order_by("pk")
+            ]
         return context
+
+    def post(self, request, *args, **kwargs):
+        if request.POST.get("action") != "tallies":
+            return super().post(request, *args, **kwargs)
+        assembly = self.get_assembly()
+        proposals = {p.pk: p for p in self.process.proposals.all()}
+        counts = {}
+        for key, value in request.POST.items():
+            if key.startswith("tally_") and value.strip():
+                pk = int(key.removeprefix("tally_")) if key[6:].isdigit() else None
+                if pk not in proposals or not value.strip().isdigit():
+                    messages.error(request, _("Write each count as a whole number."))
+                    return redirect(request.path)
+                counts[pk] = int(value)
+        try:
+            services.support_tallies_record(
+                assembly=assembly,
+                counts={proposals[pk]: n for pk, n in counts.items()},
+                actor=request.user,
+            )
+        except ParticipationError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Supports of this assembly saved."))
+        return redirect(request.path)
 
     def form_valid(self, form):
         assembly = self.get_assembly()

@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 
 from participation.exceptions import PaperBatchError
 from participation.models import Ballot, PaperEntry
@@ -19,6 +20,14 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # Messages are asserted in English here; the Italian ones are checked in the
+    # view and browser tests.
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

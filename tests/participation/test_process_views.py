@@ -103,8 +103,8 @@ def test_a_rule_change_after_the_first_ballot_is_refused_on_the_manage_page(clie
     )
 
     assert (
-        "1 ballots were already cast" in response.content.decode()
-        or "1 schede" in response.content.decode()
+        "Le regole del voto non possono cambiare: 1 scheda è già stata votata"
+        in response.content.decode()
     )
     process.refresh_from_db()
     assert (process.approval_max, process.outcome_rule) == (2, "mes-add1")
@@ -149,3 +149,28 @@ def test_support_is_given_and_taken_back_from_the_proposal_list(client):
     assert proposal.supports.count() == 1
     client.post(url)
     assert proposal.supports.count() == 0
+
+
+def test_a_facilitator_records_the_supports_counted_in_an_assembly(client):
+    from tests.factories import AssemblyFactory, ProposalFactory
+
+    process = ProcessFactory(phase="support")
+    assembly = AssemblyFactory(process=process)
+    first, second = ProposalFactory.create_batch(2, process=process)
+    client.force_login(
+        MembershipFactory(community=process.community, role=Role.FACILITATOR).user
+    )
+    url = reverse(
+        "participation:assembly-detail",
+        args=[process.community.slug, process.slug, assembly.pk],
+    )
+
+    client.post(
+        url, {"action": "tallies", f"tally_{first.pk}": "12", f"tally_{second.pk}": ""}
+    )
+    refused = client.post(
+        url, {"action": "tallies", f"tally_{first.pk}": "-3"}, follow=True
+    )
+
+    assert dict(assembly.tallies.values_list("proposal_id", "count")) == {first.pk: 12}
+    assert "Scrivi ogni conteggio come numero intero." in refused.content.decode()
