@@ -114,7 +114,9 @@ class _Run:
             return q, wp
         if total <= c:  # affordable only by the exact test: everybody pays all
             return float(bs.max()), 1.0
-        poor_count = -1
+        # fixed point: the poor (money below the cap) pay all they have, the
+        # others share the rest; a few rounds settle it, else sort
+        poor_count, rich = 0, wp
         for _ in range(4):
             poor = bs < q
             count = int(np.count_nonzero(poor))

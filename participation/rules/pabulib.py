@@ -66,7 +66,9 @@ def parse_number(text: str, what: str, line: int | None = None) -> Money:
 def _read_text(source: str | bytes | os.PathLike) -> str:
     if isinstance(source, bytes):
         data = source
-    elif isinstance(source, str) and ("\n" in source or "\r" in source):
+    elif isinstance(source, str) and (
+        not source.strip() or "\n" in source or "\r" in source
+    ):
         return source.removeprefix("\ufeff")
     else:
         with open(source, "rb") as handle:
@@ -89,49 +91,61 @@ def _cell(value: str | None) -> str | None:
     return value
 
 
+def _rows(reader):
+    """Non-blank rows with the line each starts on; csv errors name the line."""
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            hint = (
+                " (a quoted cell is never closed)"
+                if "end of data" in str(error)
+                else " (text after a closing quote?)"
+            )
+            raise PabulibError(f"line {start}: {error}{hint}") from None
+        if "".join(row).strip():
+            yield start, row
+
+
 def parse_pb(source: str | bytes | os.PathLike) -> Election:
     """Parse a pabulib file given as a path, as bytes or as its text.
 
-    A ``str`` containing a line break is taken as the text of the file, any
-    other ``str`` as a path.
+    A ``str`` containing a line break (or blank) is taken as the text of the
+    file, any other ``str`` as a path.
     """
     text = _read_text(source)
     if not text.strip():
         raise PabulibError("the file is empty")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=";")
-    sections: dict[str, tuple[int, list[str], list[tuple[int, list[str]]]]] = {}
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=";", strict=True)
+    # title -> (title line, column names, rows, header line)
+    sections: dict[str, tuple[int, list[str], list[tuple[int, list[str]]], int]] = {}
     current: list[tuple[int, list[str]]] | None = None
-    try:
-        for row in reader:
-            line = reader.line_num
-            if not row or all(not cell.strip() for cell in row):
-                continue
-            title = row[0].strip().lower()
-            if title in SECTIONS and all(not cell.strip() for cell in row[1:]):
-                if title in sections:
-                    raise PabulibError(
-                        f"line {line}: second {title.upper()} section "
-                        f"(the first starts on line {sections[title][0]})"
-                    )
-                header = None
-                for header_row in reader:
-                    if header_row and any(cell.strip() for cell in header_row):
-                        header = [cell.strip().lower() for cell in header_row]
-                        break
-                if header is None:
-                    raise PabulibError(
-                        f"line {line}: {title.upper()} has no line naming its columns"
-                    )
-                current = []
-                sections[title] = (reader.line_num, header, current)
-                continue
-            if current is None:
+    rows = _rows(reader)
+    for line, row in rows:
+        title = row[0].strip().lower()
+        if title in SECTIONS and all(not cell.strip() for cell in row[1:]):
+            if title in sections:
                 raise PabulibError(
-                    f"line {line}: expected the META section title, got {row[0]!r}"
+                    f"line {line}: second {title.upper()} section "
+                    f"(the first starts on line {sections[title][0]})"
                 )
-            current.append((line, row))
-    except csv.Error as error:
-        raise PabulibError(f"line {reader.line_num}: {error}") from None
+            header_line, header_row = next(rows, (line, None))
+            if header_row is None:
+                raise PabulibError(
+                    f"line {line}: {title.upper()} has no line naming its columns"
+                )
+            current = []
+            header = [cell.strip().lower() for cell in header_row]
+            sections[title] = (line, header, current, header_line)
+            continue
+        if current is None:
+            raise PabulibError(
+                f"line {line}: expected the META section title, got {row[0]!r}"
+            )
+        current.append((line, row))
     for title in SECTIONS:
         if title not in sections:
             raise PabulibError(f"the file has no {title.upper()} section")
@@ -179,7 +193,7 @@ def _column(header: list[str], name: str, line: int, section: str) -> int:
         ) from None
 
 
-def _parse_meta(header_line, header, rows):
+def _parse_meta(title_line, header, rows, header_line):
     meta: dict[str, str | None] = {}
     lines: dict[str, int] = {}
     for line, row in rows:
@@ -195,7 +209,7 @@ def _parse_meta(header_line, header, rows):
     return meta, lines
 
 
-def _parse_projects(header_line, header, rows) -> list[Project]:
+def _parse_projects(title_line, header, rows, header_line) -> list[Project]:
     id_col = _column(header, "project_id", header_line, "PROJECTS")
     cost_col = _column(header, "cost", header_line, "PROJECTS")
     name_col = header.index("name") if "name" in header else None
@@ -233,7 +247,19 @@ def _parse_projects(header_line, header, rows) -> list[Project]:
     return projects
 
 
-def _parse_votes(header_line, header, rows, kind, known) -> dict:
+def _split(cell: str | None) -> list[str]:
+    """The comma-separated items of a cell, stripped, empty ones dropped."""
+    if cell is None:
+        return []
+    items = cell.split(",")
+    if " " in cell or "\t" in cell:
+        items = [item.strip() for item in items]
+    if "" in items:
+        items = [item for item in items if item]
+    return items
+
+
+def _parse_votes(title_line, header, rows, header_line, kind, known) -> dict:
     vote_col = _column(header, "vote", header_line, "VOTES")
     id_col = header.index("voter_id") if "voter_id" in header else None
     points_col = header.index("points") if "points" in header else None
@@ -249,25 +275,25 @@ def _parse_votes(header_line, header, rows, kind, known) -> dict:
         if len(row) > width:
             _check_width(line, row, header)
         vote = _cell(row[vote_col]) if vote_col < len(row) else None
-        names = [] if vote is None else [n.strip() for n in vote.split(",")]
-        names = [n for n in names if n]
-        for name in names:
-            if name not in known:
-                raise PabulibError(f"line {line}: vote names unknown project {name!r}")
+        names = _split(vote)
+        if not known.issuperset(names):
+            unknown = next(name for name in names if name not in known)
+            raise PabulibError(f"line {line}: vote names unknown project {unknown!r}")
         approvals.append(frozenset(names))
         if id_col is not None:
             voter_ids.append((_cell(row[id_col]) if id_col < len(row) else None) or "")
         if with_points:
-            raw = _cell(row[points_col]) if points_col < len(row) else None
-            given = [] if raw is None else [x.strip() for x in raw.split(",")]
-            given = [x for x in given if x]
+            given = _split(_cell(row[points_col]) if points_col < len(row) else None)
             if len(given) != len(names):
                 raise PabulibError(
                     f"line {line}: {len(names)} projects but {len(given)} points"
                 )
             # a project listed twice keeps the last points given
             points.append(
-                {n: parse_number(x, "points", line) for n, x in zip(names, given)}
+                {
+                    n: parse_number(x, "points", line)
+                    for n, x in zip(names, given, strict=True)
+                }
             )
         if kind == "ordinal":
             # a project listed twice keeps its first position

@@ -164,7 +164,9 @@ def support_tally_record(
 def support_tallies_record(*, assembly: Assembly, counts: dict, actor) -> None:
     """Record the supports an assembly counted for each proposal, all or none."""
     for proposal, count in counts.items():
-        support_tally_record(proposal=proposal, assembly=assembly, count=count, actor=actor)
+        support_tally_record(
+            proposal=proposal, assembly=assembly, count=count, actor=actor
+        )
 
 
 def support_totals(process: Process) -> dict[int, int]:
