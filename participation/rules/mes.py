@@ -10,6 +10,11 @@ selected and paid for; a project whose supporters together hold less than its
 cost is out. The rule stops when no project is affordable. Ties in ``rho`` go
 to the smaller project id compared as a string.
 
+As in pabutools 1.2.3, only projects with a supporter and a positive cost take
+part: with cost utilities a project that costs nothing brings no utility, so
+plain MES never selects it (the greedy completion of MES+Add1 does, as it
+always fits).
+
 Speed and exactness: money is tracked in float64 numpy arrays, one entry per
 voter, and each project's price is recomputed lazily (a price can only go up,
 so a project whose previous price is above the best price of this round need

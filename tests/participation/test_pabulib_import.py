@@ -23,9 +23,16 @@ def community():
 
 @pytest.mark.parametrize("rule", ["greedy", "mes", "mes-add1"])
 def test_a_real_election_is_replayed_with_the_reference_winners(community, rule):
-    expected = json.loads((PABULIB / "expected.json").read_text())["Netherlands_Assen_2024"]
+    expected = json.loads((PABULIB / "expected.json").read_text())[
+        "Netherlands_Assen_2024"
+    ]
 
-    call_command("pb_import", str(PABULIB / "Netherlands_Assen_2024.pb"), community="assen", rule=rule)
+    call_command(
+        "pb_import",
+        str(PABULIB / "Netherlands_Assen_2024.pb"),
+        community="assen",
+        rule=rule,
+    )
 
     process = Process.objects.get(community=community)
     assert process.phase == "results"
@@ -34,24 +41,34 @@ def test_a_real_election_is_replayed_with_the_reference_winners(community, rule)
 
 
 def test_the_exported_ballots_recompute_to_the_same_winners(client, community):
-    call_command("pb_import", str(PABULIB / "Netherlands_Assen_2024.pb"), community="assen")
+    call_command(
+        "pb_import", str(PABULIB / "Netherlands_Assen_2024.pb"), community="assen"
+    )
     process = Process.objects.get(community=community)
 
-    exported = client.get(reverse("participation:results-pb", args=["assen", process.slug]))
+    exported = client.get(
+        reverse("participation:results-pb", args=["assen", process.slug])
+    )
 
     assert exported.status_code == 200
     election = parse_pb(exported.content.decode())
     original = parse_pb(PABULIB / "Netherlands_Assen_2024.pb")
     assert election.budget == original.budget
-    assert sorted(map(sorted, election.approvals)) == sorted(map(sorted, original.approvals))
+    assert sorted(map(sorted, election.approvals)) == sorted(
+        map(sorted, original.approvals)
+    )
     from participation.rules import mes_add1
 
     assert set(mes_add1(election)) == set(process.result.winners)
 
 
-def test_a_malformed_file_is_refused_with_a_clear_message_and_nothing_is_created(community, tmp_path):
+def test_a_malformed_file_is_refused_with_a_clear_message_and_nothing_is_created(
+    community, tmp_path
+):
     broken = tmp_path / "broken.pb"
-    broken.write_text("META\nkey;value\nbudget;100\nPROJECTS\nproject_id;cost\n1;abc\nVOTES\nvoter_id;vote\n1;1\n")
+    broken.write_text(
+        "META\nkey;value\nbudget;100\nPROJECTS\nproject_id;cost\n1;abc\nVOTES\nvoter_id;vote\n1;1\n"
+    )
 
     with pytest.raises(CommandError, match="malformed .pb file: line 6"):
         call_command("pb_import", str(broken), community="assen")
