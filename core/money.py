@@ -1,5 +1,6 @@
 """Money as integer cents plus an ISO 4217 code, formatted for people."""
 
+import re
 from decimal import Decimal
 
 from django.utils import formats, translation
@@ -8,12 +9,18 @@ CURRENCY_SYMBOLS = {"EUR": "€"}
 
 
 def cents_from_str(value: str) -> int:
-    """Parse a decimal amount typed by a person ("12,50" or "12.50") into cents.
+    """Parse an amount typed by a person ("12,50", "12.50", "5.000") into cents.
 
     Raises ValueError for anything that is not a plain amount with at most two
     decimals; floats never enter the computation.
     """
-    text = value.strip().replace(" ", "")
+    text = value.strip().replace(" ", "").replace("\u00a0", "")
+    if re.fullmatch(r"\d{1,3}(\.\d{3})+", text):
+        # "5.000" or "1.234.567": Italian thousands, the way people write euro
+        text = text.replace(".", "")
+    elif re.fullmatch(r"\d+,\d{3}", text):
+        # "1,500" is €1,500 in English and a typo of €1,50 in Italian: ask.
+        raise ValueError(f"ambiguous amount: {value!r}")
     if "," in text and "." in text:
         # "1.234,50" (Italian grouping) or "1,234.50" (English grouping)
         if text.rfind(",") > text.rfind("."):

@@ -1,6 +1,18 @@
 from django.contrib import admin
 
-from .models import Community, Membership, Participant, Section
+from .models import (
+    Assembly,
+    Category,
+    Community,
+    Membership,
+    PaperBatch,
+    Participant,
+    Process,
+    Project,
+    Proposal,
+    Section,
+)
+from .services.process import RULE_FIELDS
 
 
 class SectionInline(admin.TabularInline):
@@ -29,3 +41,53 @@ class ParticipantAdmin(admin.ModelAdmin):
     list_filter = ["community", "section"]
     search_fields = ["pseudonym"]
     readonly_fields = ["voter_code_issued_at", "voter_code_used_at"]
+
+
+class CategoryInline(admin.TabularInline):
+    model = Category
+    extra = 0
+
+
+@admin.register(Process)
+class ProcessAdmin(admin.ModelAdmin):
+    list_display = ["title", "community", "phase", "budget_cents", "outcome_rule"]
+    list_filter = ["phase", "community"]
+    search_fields = ["title"]
+    inlines = [CategoryInline]
+    readonly_fields = ["phase"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Rules change only through process_rules_update (frozen after a ballot),
+        # phases only through process_advance.
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.ballots.exists():
+            fields += list(RULE_FIELDS)
+        return fields
+
+
+@admin.register(Proposal)
+class ProposalAdmin(admin.ModelAdmin):
+    list_display = ["title", "process", "status", "author_name", "created_at"]
+    list_filter = ["process", "status"]
+    search_fields = ["title"]
+    raw_id_fields = ["author_user", "author_participant", "assembly", "project"]
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = ["code", "title", "process", "cost_cents", "feasibility"]
+    list_filter = ["process", "feasibility"]
+    search_fields = ["code", "title"]
+
+
+@admin.register(Assembly)
+class AssemblyAdmin(admin.ModelAdmin):
+    list_display = ["held_on", "process", "section", "attendance"]
+    list_filter = ["process"]
+
+
+@admin.register(PaperBatch)
+class PaperBatchAdmin(admin.ModelAdmin):
+    list_display = ["label", "process", "status", "created_at"]
+    list_filter = ["process", "status"]
+    readonly_fields = ["status", "accepted_by", "accepted_at"]

@@ -219,3 +219,60 @@ class PaperEntryForm(forms.Form):
                     _("“%(token)s”: points must be a whole number.") % {"token": token}
                 ) from error
         return parsed
+
+
+class ProcessForm(forms.ModelForm):
+    """Open a process: budget, phases and their dates, support and vote rules."""
+
+    budget_cents = MoneyField(label=_("Budget (EUR)"))
+
+    class Meta:
+        model = Process
+        fields = [
+            "title",
+            "slug",
+            "description",
+            "budget_cents",
+            "proposals_enabled",
+            "support_enabled",
+            "codesign_enabled",
+            "proposals_starts_on",
+            "proposals_ends_on",
+            "support_starts_on",
+            "support_ends_on",
+            "codesign_starts_on",
+            "codesign_ends_on",
+            "vote_starts_on",
+            "vote_ends_on",
+            "results_on",
+            "support_max_per_voter",
+            "support_pass_mode",
+            "support_threshold",
+            *RulesForm.Meta.fields,
+        ]
+        widgets = {
+            name: forms.DateInput(attrs={"type": "date"})
+            for name in fields
+            if name.endswith(("_on",))
+        }
+
+    def __init__(self, *args, community: Community, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.community = community
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"]
+        if Process.objects.filter(community=self.community, slug=slug).exists():
+            raise forms.ValidationError(_("Another process of this community uses it."))
+        return slug
+
+    def clean(self):
+        cleaned = super().clean()
+        for phase in ("proposals", "support", "codesign", "vote"):
+            start, end = (
+                cleaned.get(f"{phase}_starts_on"),
+                cleaned.get(f"{phase}_ends_on"),
+            )
+            if start and end and end < start:
+                self.add_error(f"{phase}_ends_on", _("The end comes before the start."))
+        return cleaned

@@ -82,5 +82,10 @@ urlpatterns = [
         community.CommunityMembersView.as_view(),
         name="community-members",
     ),
+    path(
+        "<slug:slug>/processes/new/",
+        process.ProcessCreateView.as_view(),
+        name="process-create",
+    ),
     path("<slug:slug>/p/<slug:process>/", include(process_patterns)),
 ]

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views import View
@@ -10,6 +11,7 @@ from ..forms import (
     AssemblyForm,
     AssessForm,
     PaperProposalForm,
+    ProcessForm,
     ProjectForm,
     ProposalForm,
     RulesForm,
@@ -44,6 +46,40 @@ class ProcessMixin(CommunityPermissionMixin):
     def back(self, name="process-detail"):
         return redirect(
             f"participation:{name}", slug=self.community.slug, process=self.process.slug
+        )
+
+
+class ProcessCreateView(CommunityPermissionMixin, FormView):
+    permission = staticmethod(permissions.can_facilitate)
+    template_name = "participation/process_form.html"
+    form_class = ProcessForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "community": self.community}
+
+    def form_valid(self, form):
+        data = {
+            k: v for k, v in form.cleaned_data.items() if k not in {"title", "slug"}
+        }
+        try:
+            process = services.process_create(
+                community=self.community,
+                title=form.cleaned_data["title"],
+                slug=form.cleaned_data["slug"],
+                **data,
+            )
+        except (ParticipationError, ValidationError) as error:
+            form.add_error(
+                None, error.messages if hasattr(error, "messages") else str(error)
+            )
+            return self.form_invalid(form)
+        messages.success(
+            self.request, _("Process created. Move it to its first phase when ready.")
+        )
+        return redirect(
+            "participation:process-manage",
+            slug=self.community.slug,
+            process=process.slug,
         )
 
 

@@ -37,7 +37,7 @@ def test_amounts_typed_by_people_become_exact_cents(typed, cents):
     assert cents_from_str(typed) == cents
 
 
-@pytest.mark.parametrize("typed", ["12,505", "abc", "", "1e3x"])
+@pytest.mark.parametrize("typed", ["12,505", "1,500", "12.505,1234", "abc", "", "1e3x"])
 def test_amounts_with_more_than_two_decimals_or_garbage_are_refused(typed):
     with pytest.raises((ValueError, ArithmeticError)):
         cents_from_str(typed)

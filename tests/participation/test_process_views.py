@@ -174,3 +174,64 @@ def test_a_facilitator_records_the_supports_counted_in_an_assembly(client):
 
     assert dict(assembly.tallies.values_list("proposal_id", "count")) == {first.pk: 12}
     assert "Scrivi ogni conteggio come numero intero." in refused.content.decode()
+
+
+def test_a_facilitator_opens_a_process_with_phases_switched_off(client):
+    from tests.factories import CommunityFactory
+
+    community = CommunityFactory(slug="scuola")
+    client.force_login(
+        MembershipFactory(community=community, role=Role.FACILITATOR).user
+    )
+    url = reverse("participation:process-create", args=["scuola"])
+    data = {
+        "title": "Bilancio della scuola",
+        "slug": "bilancio",
+        "budget_cents": "5.000",
+        "proposals_enabled": "on",
+        "codesign_enabled": "on",
+        "support_max_per_voter": 3,
+        "support_pass_mode": "count",
+        "support_threshold": 5,
+        "ballot_kind": "approval",
+        "approval_min": 1,
+        "approval_max": 3,
+        "points_total": 10,
+        "points_max_per_project": 5,
+        "outcome_rule": "mes-add1",
+        "vote_starts_on": "2026-12-10",
+        "vote_ends_on": "2026-12-01",
+    }
+
+    refused = client.post(url, data)
+    created = client.post(url, {**data, "vote_ends_on": "2026-12-20"})
+
+    assert refused.status_code == 200
+    assert "La fine viene prima dell" in refused.content.decode()
+    assert created.status_code == 302
+    process = community.processes.get()
+    assert (process.budget_cents, process.support_enabled, process.phase) == (
+        500_000,
+        False,
+        "draft",
+    )
+    assert process.enabled_phases == [
+        "draft",
+        "proposals",
+        "codesign",
+        "vote",
+        "results",
+    ]
+
+
+def test_only_facilitators_open_processes(client):
+    from tests.factories import CommunityFactory
+
+    community = CommunityFactory(slug="scuola")
+    client.force_login(
+        MembershipFactory(community=community, role=Role.PARTICIPANT).user
+    )
+
+    response = client.get(reverse("participation:process-create", args=["scuola"]))
+
+    assert response.status_code == 403
