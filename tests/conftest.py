@@ -119,6 +119,23 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The suite builds tables without migrations; add what only a migration makes.
+
+    On PostgreSQL that is the deferred trigger refusing unbalanced ledger
+    transactions at commit.
+    """
+    import importlib
+
+    trigger = importlib.import_module("payments.migrations.0002_ledger_balanced_trigger")
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(trigger.DROP_SQL)
+                cursor.execute(trigger.BALANCED_SQL)
+
+
 # --- Celery ------------------------------------------------------------------
 
 

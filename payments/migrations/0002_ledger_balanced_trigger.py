@@ -1,0 +1,46 @@
+from django.db import migrations
+
+BALANCED_SQL = """
+CREATE OR REPLACE FUNCTION payments_entry_balanced() RETURNS trigger AS $$
+DECLARE
+    txn bigint := COALESCE(NEW.transaction_id, OLD.transaction_id);
+    total bigint;
+BEGIN
+    SELECT COALESCE(SUM(amount_cents), 0) INTO total
+      FROM payments_entry WHERE transaction_id = txn;
+    IF total <> 0 THEN
+        RAISE EXCEPTION 'ledger transaction % does not balance (% cents)', txn, total
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NULL;
+END
+$$ LANGUAGE plpgsql;
+
+CREATE CONSTRAINT TRIGGER payments_entry_balanced
+    AFTER INSERT OR UPDATE OR DELETE ON payments_entry
+    DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION payments_entry_balanced();
+"""
+
+DROP_SQL = """
+DROP TRIGGER IF EXISTS payments_entry_balanced ON payments_entry;
+DROP FUNCTION IF EXISTS payments_entry_balanced();
+"""
+
+
+def forwards(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(BALANCED_SQL)
+
+
+def backwards(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(DROP_SQL)
+
+
+class Migration(migrations.Migration):
+    """On PostgreSQL the database itself refuses an unbalanced transaction at commit."""
+
+    dependencies = [("payments", "0001_initial")]
+
+    operations = [migrations.RunPython(forwards, backwards)]
