@@ -266,6 +266,14 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    "stripe-reconcile": {"task": "payments.reconcile", "schedule": 15 * 60},
+    "give-up-action-required": {
+        "task": "payments.give_up_action_required",
+        "schedule": 60 * 60,
+    },
+}
+PAYMENT_GRACE_DAYS = int(os.environ.get("PAYMENT_GRACE_DAYS", "7"))
 if PRODUCTION and not CELERY_BROKER_URL:
     raise ImproperlyConfigured(
         "CELERY_BROKER_URL must be set when DJANGO_ENV=production."

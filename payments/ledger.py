@@ -16,14 +16,18 @@ class Line:
     amount_cents: int  # + debit, - credit
 
 
-def account_get(code: str, *, kind: str, name: str = "", currency: str = "EUR") -> Account:
+def account_get(
+    code: str, *, kind: str, name: str = "", currency: str = "EUR"
+) -> Account:
     """The account with this code, created on first use (safe under concurrency)."""
     account = Account.objects.filter(code=code).first()
     if account is not None:
         return account
     try:
         with transaction.atomic():
-            return Account.objects.create(code=code, kind=kind, name=name or code, currency=currency)
+            return Account.objects.create(
+                code=code, kind=kind, name=name or code, currency=currency
+            )
     except IntegrityError:
         return Account.objects.get(code=code)
 
@@ -62,22 +66,37 @@ def ledger_post(
     try:
         with transaction.atomic():
             txn = LedgerTransaction.objects.create(
-                kind=kind, source_type=source_type, source_id=source_id, memo=memo[:255], currency=currency
+                kind=kind,
+                source_type=source_type,
+                source_id=source_id,
+                memo=memo[:255],
+                currency=currency,
             )
             Entry.objects.bulk_create(
-                Entry(transaction=txn, account=line.account, amount_cents=line.amount_cents)
+                Entry(
+                    transaction=txn,
+                    account=line.account,
+                    amount_cents=line.amount_cents,
+                )
                 for line in lines
             )
     except IntegrityError:
         # The same event was posted by someone else a moment ago.
-        return LedgerTransaction.objects.get(source_type=source_type, source_id=source_id, kind=kind), False
+        return LedgerTransaction.objects.get(
+            source_type=source_type, source_id=source_id, kind=kind
+        ), False
     return txn, True
 
 
 def account_balance(account: Account | str) -> int:
     """Debits minus credits, in cents (a sum of entries, never a stored total)."""
-    filters = {"account__code": account} if isinstance(account, str) else {"account": account}
-    return Entry.objects.filter(**filters).aggregate(total=Sum("amount_cents"))["total"] or 0
+    filters = (
+        {"account__code": account} if isinstance(account, str) else {"account": account}
+    )
+    return (
+        Entry.objects.filter(**filters).aggregate(total=Sum("amount_cents"))["total"]
+        or 0
+    )
 
 
 def account_credit_balance(account: Account | str) -> int:

@@ -58,7 +58,8 @@ class LedgerTransaction(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["source_type", "source_id", "kind"], name="ledger_txn_once_per_source"
+                fields=["source_type", "source_id", "kind"],
+                name="ledger_txn_once_per_source",
             )
         ]
 
@@ -70,7 +71,9 @@ class Entry(models.Model):
     transaction = models.ForeignKey(
         LedgerTransaction, on_delete=models.PROTECT, related_name="entries"
     )
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="entries"
+    )
     amount_cents = models.BigIntegerField()
 
     class Meta:

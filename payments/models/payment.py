@@ -34,8 +34,12 @@ class Payment(models.Model):
     amount_cents = models.BigIntegerField(_("amount (cents)"))
     currency = models.CharField(max_length=3, default="EUR")
     credit_account = models.CharField(_("ledger account credited"), max_length=80)
-    method = models.CharField(max_length=10, choices=Method.choices, default=Method.STRIPE)
-    status = models.CharField(max_length=24, choices=Status.choices, default=Status.PENDING)
+    method = models.CharField(
+        max_length=10, choices=Method.choices, default=Method.STRIPE
+    )
+    status = models.CharField(
+        max_length=24, choices=Status.choices, default=Status.PENDING
+    )
     description = models.CharField(max_length=255, blank=True)
     payer_email = models.EmailField(blank=True)
 
@@ -53,10 +57,18 @@ class Payment(models.Model):
     dispute_status = models.CharField(max_length=30, blank=True)
 
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     confirmed_at = models.DateTimeField(null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
@@ -68,14 +80,17 @@ class Payment(models.Model):
         verbose_name_plural = _("payments")
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(amount_cents__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(amount_cents__gt=0), name="payment_amount_positive"
+            ),
             models.UniqueConstraint(
                 fields=["stripe_payment_intent_id"],
                 condition=~Q(stripe_payment_intent_id=""),
                 name="payment_intent_once",
             ),
             models.CheckConstraint(
-                condition=Q(confirmed_by__isnull=True) | ~Q(confirmed_by=models.F("recorded_by")),
+                condition=Q(confirmed_by__isnull=True)
+                | ~Q(confirmed_by=models.F("recorded_by")),
                 name="payment_offline_two_operators",
             ),
         ]
@@ -91,7 +106,9 @@ class Payment(models.Model):
 class PaymentEvent(models.Model):
     """Append-only history of a payment."""
 
-    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="events")
+    payment = models.ForeignKey(
+        Payment, on_delete=models.CASCADE, related_name="events"
+    )
     kind = models.CharField(max_length=40)
     detail = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -109,21 +126,33 @@ class Refund(models.Model):
         SUCCEEDED = "succeeded", _("Refunded")
         FAILED = "failed", _("Failed")
 
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, related_name="refunds"
+    )
     amount_cents = models.BigIntegerField()
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING
+    )
     reason = models.CharField(max_length=200, blank=True)
     stripe_refund_id = models.CharField(max_length=80, blank=True)
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(amount_cents__gt=0), name="refund_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(amount_cents__gt=0), name="refund_amount_positive"
+            ),
             models.UniqueConstraint(
-                fields=["stripe_refund_id"], condition=~Q(stripe_refund_id=""), name="refund_stripe_once"
+                fields=["stripe_refund_id"],
+                condition=~Q(stripe_refund_id=""),
+                name="refund_stripe_once",
             ),
         ]
 
@@ -151,7 +180,9 @@ class StripeEvent(models.Model):
 class OfflinePayment(models.Model):
     """Where offline money was received (desk, bank, stall) and its reference."""
 
-    payment = models.OneToOneField(Payment, on_delete=models.CASCADE, related_name="offline")
+    payment = models.OneToOneField(
+        Payment, on_delete=models.CASCADE, related_name="offline"
+    )
     place = models.CharField(_("where"), max_length=120, blank=True)
     reference = models.CharField(_("reference"), max_length=120, blank=True)
 

@@ -1,0 +1,599 @@
+"""Payment services: Stripe through its SDK, offline money, refunds, disputes.
+
+Rules kept everywhere here: no Stripe call while a row lock is held (lock,
+decide, commit; then call Stripe; then lock again to record); every Stripe
+write has an idempotency key derived from our own row; a state change and its
+ledger transaction are written in one database transaction; the owner of the
+purpose hears of it after commit (``hooks``), once per actual change.
+"""
+
+import datetime
+import logging
+
+import stripe
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from . import hooks
+from .exceptions import (
+    GatewayError,
+    OfflineConfirmationRefused,
+    PaymentStateError,
+    RefundRefused,
+)
+from .gateways.stripe_client import stripe_client
+from .ledger import Line, account_get, ledger_post
+from .models import Account, OfflinePayment, Payment, PaymentEvent, Refund
+
+logger = logging.getLogger(__name__)
+
+S = Payment.Status
+FINAL = {S.SUCCEEDED, S.CANCELED, S.GIVEN_UP, S.FAILED}
+GRACE = datetime.timedelta(days=getattr(settings, "PAYMENT_GRACE_DAYS", 7))
+
+
+def _event(payment: Payment, kind: str, **detail) -> None:
+    PaymentEvent.objects.create(payment=payment, kind=kind, detail=detail)
+
+
+def _lock(payment_id: int) -> Payment:
+    return Payment.objects.select_for_update().get(pk=payment_id)
+
+
+def _account(code: str) -> Account:
+    kind = code.split(":", 1)[0]
+    if kind not in Account.Kind.values:
+        kind = Account.Kind.EXTERNAL
+    return account_get(code, kind=kind)
+
+
+def _set_status(payment: Payment, status: str, **fields) -> bool:
+    """Move to ``status`` (caller holds the row lock); True if it changed."""
+    if payment.status == status:
+        return False
+    before = payment.status
+    payment.status = status
+    for name, value in fields.items():
+        setattr(payment, name, value)
+    payment.save(update_fields=["status", "updated_at", *fields])
+    _event(payment, "status", before=before, after=status)
+    hooks.notify_after_commit(payment.purpose, payment.pk, status)
+    return True
+
+
+# --- creating payments -----------------------------------------------------------
+
+
+def payment_create(
+    *,
+    purpose: str,
+    purpose_id,
+    amount_cents: int,
+    credit_account: str,
+    currency: str = "EUR",
+    description: str = "",
+    payer_email: str = "",
+) -> Payment:
+    if amount_cents <= 0:
+        raise PaymentStateError("a payment must be more than zero")
+    payment = Payment.objects.create(
+        purpose=purpose,
+        purpose_id=str(purpose_id),
+        amount_cents=amount_cents,
+        currency=currency,
+        credit_account=credit_account,
+        description=description[:255],
+        payer_email=payer_email,
+    )
+    _event(payment, "created", amount_cents=amount_cents)
+    return payment
+
+
+def _stripe_call(call, *args, **kwargs):
+    try:
+        return call(*args, **kwargs)
+    except stripe.CardError:
+        raise
+    except stripe.StripeError as error:
+        logger.warning("stripe error: %s", error)
+        raise GatewayError(str(error.user_message or error)) from error
+
+
+def _ensure_customer(payment: Payment) -> str:
+    if payment.stripe_customer_id:
+        return payment.stripe_customer_id
+    customer = _stripe_call(
+        stripe_client().v1.customers.create,
+        params={
+            "email": payment.payer_email or None,
+            "metadata": {"payment_id": str(payment.pk)},
+        },
+        options={"idempotency_key": f"payment:{payment.pk}:customer"},
+    )
+    Payment.objects.filter(pk=payment.pk, stripe_customer_id="").update(
+        stripe_customer_id=customer.id
+    )
+    payment.refresh_from_db(fields=["stripe_customer_id"])
+    return payment.stripe_customer_id
+
+
+def card_save_start(*, payment: Payment) -> str:
+    """Start saving a card for a later off-session charge; returns the SetupIntent's
+    client secret for Stripe.js. No authorisation is held on the card."""
+    if payment.status != S.PENDING:
+        raise PaymentStateError(f"payment {payment.pk} is {payment.status}")
+    customer = _ensure_customer(payment)
+    intent = _stripe_call(
+        stripe_client().v1.setup_intents.create,
+        params={
+            "customer": customer,
+            "usage": "off_session",
+            "metadata": {"payment_id": str(payment.pk)},
+        },
+        options={"idempotency_key": f"payment:{payment.pk}:setup"},
+    )
+    Payment.objects.filter(pk=payment.pk).update(stripe_setup_intent_id=intent.id)
+    payment.stripe_setup_intent_id = intent.id
+    return intent.client_secret
+
+
+def card_save_confirm(*, payment: Payment, payment_method: str) -> Payment:
+    """Confirm the SetupIntent server-side (what Stripe.js does in a browser)."""
+    intent = _stripe_call(
+        stripe_client().v1.setup_intents.confirm,
+        payment.stripe_setup_intent_id,
+        params={"payment_method": payment_method},
+    )
+    return setup_intent_apply(intent.to_dict())
+
+
+@transaction.atomic
+def setup_intent_apply(intent: dict) -> Payment:
+    payment = _lock(_payment_id_for(intent, field="stripe_setup_intent_id"))
+    if intent.get("status") == "succeeded" and payment.status == S.PENDING:
+        _set_status(
+            payment,
+            S.CARD_SAVED,
+            stripe_payment_method_id=intent.get("payment_method") or "",
+        )
+    elif (
+        intent.get("status") in {"requires_payment_method", "canceled"}
+        and payment.status == S.PENDING
+    ):
+        _event(payment, "setup_failed", status=intent.get("status"))
+    return payment
+
+
+def _payment_id_for(obj: dict, *, field: str) -> int:
+    metadata = obj.get("metadata") or {}
+    if metadata.get("payment_id"):
+        return int(metadata["payment_id"])
+    return Payment.objects.values_list("pk", flat=True).get(**{field: obj["id"]})
+
+
+# --- charging --------------------------------------------------------------------
+
+
+def charge_saved_card(*, payment: Payment) -> Payment:
+    """Charge a saved card off-session (all-or-nothing pledges at success).
+
+    A decline or an authentication request moves the payment to "action
+    required" with a grace period; the payer then pays on-session. Safe to call
+    again: each attempt has its own idempotency key and a paid payment is left
+    alone.
+    """
+    with transaction.atomic():
+        locked = _lock(payment.pk)
+        if locked.status not in {S.CARD_SAVED, S.ACTION_REQUIRED}:
+            raise PaymentStateError(
+                f"payment {locked.pk} is {locked.status}, not chargeable"
+            )
+        locked.charge_attempts += 1
+        locked.save(update_fields=["charge_attempts", "updated_at"])
+        attempt = locked.charge_attempts
+    try:
+        intent = _stripe_call(
+            stripe_client().v1.payment_intents.create,
+            params={
+                "amount": locked.amount_cents,
+                "currency": locked.currency.lower(),
+                "customer": locked.stripe_customer_id,
+                "payment_method": locked.stripe_payment_method_id,
+                "off_session": True,
+                "confirm": True,
+                "metadata": {"payment_id": str(locked.pk)},
+            },
+            options={"idempotency_key": f"payment:{locked.pk}:charge:{attempt}"},
+        )
+    except stripe.CardError as error:
+        return _action_required(
+            locked.pk, error.code or "card_error", error.user_message or ""
+        )
+    return payment_intent_apply(intent.to_dict())
+
+
+@transaction.atomic
+def _action_required(payment_id: int, code: str, message: str) -> Payment:
+    payment = _lock(payment_id)
+    if payment.status in FINAL:
+        return payment
+    now = timezone.now()
+    _set_status(
+        payment,
+        S.ACTION_REQUIRED,
+        action_required_since=payment.action_required_since or now,
+        grace_until=payment.grace_until or now + GRACE,
+        failure_message=f"{code}: {message}"[:255],
+    )
+    return payment
+
+
+def charge_now(*, payment: Payment, payment_method: str | None = None) -> str:
+    """Charge at once (keep-it-all pledges, shop orders); returns the client secret.
+
+    With ``payment_method`` the intent is confirmed server-side; otherwise
+    Stripe.js confirms it in the payer's browser and the webhook reports back.
+    """
+    if payment.status not in {S.PENDING, S.ACTION_REQUIRED}:
+        raise PaymentStateError(f"payment {payment.pk} is {payment.status}")
+    params = {
+        "amount": payment.amount_cents,
+        "currency": payment.currency.lower(),
+        "metadata": {"payment_id": str(payment.pk)},
+    }
+    if payment.stripe_customer_id:
+        params["customer"] = payment.stripe_customer_id
+    if payment_method:
+        params.update(payment_method=payment_method, confirm=True)
+    key = f"payment:{payment.pk}:now:{payment.charge_attempts}"
+    try:
+        intent = _stripe_call(
+            stripe_client().v1.payment_intents.create,
+            params=params,
+            options={"idempotency_key": key},
+        )
+    except stripe.CardError as error:
+        _action_required(
+            payment.pk, error.code or "card_error", error.user_message or ""
+        )
+        raise GatewayError(error.user_message or "card declined") from error
+    payment_intent_apply(intent.to_dict())
+    return intent.client_secret
+
+
+@transaction.atomic
+def payment_intent_apply(intent: dict) -> Payment:
+    """Bring our payment in line with the PaymentIntent's current state.
+
+    Idempotent and order-proof: a paid payment never goes back, the charge is
+    posted to the ledger once (keyed by the intent id).
+    """
+    payment = _lock(_payment_id_for(intent, field="stripe_payment_intent_id"))
+    if not payment.stripe_payment_intent_id and payment.status != S.SUCCEEDED:
+        payment.stripe_payment_intent_id = intent["id"]
+        payment.save(update_fields=["stripe_payment_intent_id", "updated_at"])
+    status = intent.get("status")
+    if payment.status == S.SUCCEEDED or (
+        payment.status in FINAL and status != "succeeded"
+    ):
+        return payment
+    if status == "succeeded":
+        if intent.get("amount") != payment.amount_cents:
+            raise PaymentStateError(
+                f"intent {intent['id']} amount differs from payment {payment.pk}"
+            )
+        _set_status(
+            payment,
+            S.SUCCEEDED,
+            paid_at=timezone.now(),
+            stripe_payment_intent_id=intent["id"],
+        )
+        ledger_post(
+            kind="charge",
+            source_type="payment_intent",
+            source_id=intent["id"],
+            lines=[
+                Line(
+                    _account(f"clearing:stripe:{payment.currency.lower()}"),
+                    payment.amount_cents,
+                ),
+                Line(_account(payment.credit_account), -payment.amount_cents),
+            ],
+            memo=f"payment {payment.pk} {payment.purpose}:{payment.purpose_id}",
+            currency=payment.currency,
+        )
+    elif status == "processing":
+        _set_status(payment, S.PROCESSING)
+    elif status == "requires_action" or (
+        status == "requires_payment_method"
+        and payment.status in {S.CARD_SAVED, S.ACTION_REQUIRED, S.PROCESSING}
+    ):
+        # The payer must act: authenticate, or give another card after a decline.
+        now = timezone.now()
+        _set_status(
+            payment,
+            S.ACTION_REQUIRED,
+            action_required_since=payment.action_required_since or now,
+            grace_until=payment.grace_until or now + GRACE,
+        )
+    elif status == "requires_payment_method" and payment.status == S.PENDING:
+        _event(payment, "attempt_failed", intent=intent["id"])
+    elif status == "canceled":
+        _set_status(payment, S.CANCELED)
+    return payment
+
+
+def action_required_give_up(*, now=None) -> int:
+    """Give up payments whose grace period is over; the owners are told."""
+    now = now or timezone.now()
+    count = 0
+    for payment_id in Payment.objects.filter(
+        status=S.ACTION_REQUIRED, grace_until__lt=now
+    ).values_list("pk", flat=True):
+        with transaction.atomic():
+            payment = _lock(payment_id)
+            if payment.status == S.ACTION_REQUIRED and payment.grace_until < now:
+                count += _set_status(payment, S.GIVEN_UP)
+    return count
+
+
+# --- refunds and disputes -----------------------------------------------------------
+
+
+def refundable_cents(payment: Payment) -> int:
+    taken = payment.refunds.exclude(status=Refund.Status.FAILED).aggregate(
+        n=Sum("amount_cents")
+    )["n"]
+    return payment.amount_cents - (taken or 0)
+
+
+def refund_create(
+    *, payment: Payment, amount_cents: int, reason: str = "", requested_by=None
+) -> Refund:
+    """Refund part or all of a paid payment.
+
+    The amount is reserved under the payment's row lock before Stripe is called,
+    so two refunds at the same moment can never exceed the charge: the second
+    is refused with RefundRefused and nothing is recorded for it.
+    """
+    with transaction.atomic():
+        locked = _lock(payment.pk)
+        if locked.status != S.SUCCEEDED:
+            raise RefundRefused(
+                f"payment {locked.pk} is {locked.get_status_display()}: nothing to refund"
+            )
+        if amount_cents <= 0:
+            raise RefundRefused("a refund must be more than zero")
+        left = refundable_cents(locked)
+        if amount_cents > left:
+            raise RefundRefused(
+                f"only {left} cents of payment {locked.pk} can still be refunded"
+            )
+        refund = Refund.objects.create(
+            payment=locked,
+            amount_cents=amount_cents,
+            reason=reason[:200],
+            requested_by=requested_by,
+        )
+        _event(locked, "refund_requested", refund=refund.pk, amount_cents=amount_cents)
+    if locked.method != Payment.Method.STRIPE:
+        return refund_apply(refund.pk, status="succeeded")
+    try:
+        result = _stripe_call(
+            stripe_client().v1.refunds.create,
+            params={
+                "payment_intent": locked.stripe_payment_intent_id,
+                "amount": amount_cents,
+            },
+            options={"idempotency_key": f"refund:{refund.pk}"},
+        )
+    except (GatewayError, stripe.StripeError) as error:
+        refund_apply(refund.pk, status="failed")
+        raise RefundRefused(f"Stripe refused the refund: {error}") from error
+    return refund_apply(refund.pk, status=result.status, stripe_refund_id=result.id)
+
+
+@transaction.atomic
+def refund_apply(refund_id: int, *, status: str, stripe_refund_id: str = "") -> Refund:
+    refund = (
+        Refund.objects.select_for_update().select_related("payment").get(pk=refund_id)
+    )
+    if stripe_refund_id and not refund.stripe_refund_id:
+        refund.stripe_refund_id = stripe_refund_id
+    if refund.status == Refund.Status.SUCCEEDED:
+        refund.save(update_fields=["stripe_refund_id"])
+        return refund
+    if status == "succeeded":
+        refund.status = Refund.Status.SUCCEEDED
+        payment = refund.payment
+        ledger_post(
+            kind="refund",
+            source_type="refund",
+            source_id=refund.pk,
+            lines=[
+                Line(_account(payment.credit_account), refund.amount_cents),
+                Line(_account(_clearing_for(payment)), -refund.amount_cents),
+            ],
+            memo=f"refund {refund.pk} of payment {payment.pk}",
+            currency=payment.currency,
+        )
+        _event(payment, "refunded", refund=refund.pk, amount_cents=refund.amount_cents)
+        hooks.notify_after_commit(payment.purpose, payment.pk, "refunded")
+    elif status in {"failed", "canceled"}:
+        refund.status = Refund.Status.FAILED
+    refund.save(update_fields=["status", "stripe_refund_id"])
+    return refund
+
+
+def _clearing_for(payment: Payment) -> str:
+    if payment.method == Payment.Method.STRIPE:
+        return f"clearing:stripe:{payment.currency.lower()}"
+    return f"offline:{payment.method}"
+
+
+@transaction.atomic
+def stripe_refund_sync(stripe_refund: dict) -> Refund | None:
+    """A refund Stripe reported (ours, or made in the Stripe dashboard)."""
+    refund = Refund.objects.filter(stripe_refund_id=stripe_refund["id"]).first()
+    if refund is None:
+        intent = stripe_refund.get("payment_intent")
+        payment = (
+            Payment.objects.filter(stripe_payment_intent_id=intent).first()
+            if intent
+            else None
+        )
+        if payment is None:
+            return None
+        payment = _lock(payment.pk)
+        refund = Refund.objects.filter(stripe_refund_id=stripe_refund["id"]).first()
+        if refund is None:
+            refund = Refund.objects.create(
+                payment=payment,
+                amount_cents=stripe_refund["amount"],
+                stripe_refund_id=stripe_refund["id"],
+                reason="made in Stripe",
+            )
+    return refund_apply(refund.pk, status=stripe_refund.get("status", "pending"))
+
+
+@transaction.atomic
+def dispute_apply(dispute: dict) -> Payment | None:
+    """Record a dispute (fulfilment should stop) and post its money once."""
+    intent = dispute.get("payment_intent")
+    payment = (
+        Payment.objects.filter(stripe_payment_intent_id=intent).first()
+        if intent
+        else None
+    )
+    if payment is None:
+        return None
+    payment = _lock(payment.pk)
+    amount = int(dispute.get("amount") or 0)
+    fee = sum(int(t.get("fee") or 0) for t in dispute.get("balance_transactions") or [])
+    status = dispute.get("status", "")
+    changed = payment.dispute_status != status
+    payment.disputed_cents, payment.dispute_fee_cents, payment.dispute_status = (
+        amount,
+        fee,
+        status,
+    )
+    payment.save(
+        update_fields=[
+            "disputed_cents",
+            "dispute_fee_cents",
+            "dispute_status",
+            "updated_at",
+        ]
+    )
+    clearing = _account(_clearing_for(payment))
+    lines = [Line(_account(payment.credit_account), amount), Line(clearing, -amount)]
+    if fee:
+        lines += [
+            Line(_account(f"fees:stripe:{payment.currency.lower()}"), fee),
+            Line(clearing, -fee),
+        ]
+    ledger_post(
+        kind="dispute",
+        source_type="dispute",
+        source_id=dispute["id"],
+        lines=_merge(lines),
+        memo=f"dispute of payment {payment.pk}",
+        currency=payment.currency,
+    )
+    if status == "won":
+        ledger_post(
+            kind="dispute_won",
+            source_type="dispute",
+            source_id=dispute["id"],
+            lines=[
+                Line(clearing, amount),
+                Line(_account(payment.credit_account), -amount),
+            ],
+            memo=f"dispute won, payment {payment.pk}",
+            currency=payment.currency,
+        )
+    if changed:
+        _event(payment, "dispute", status=status, amount_cents=amount, fee_cents=fee)
+        hooks.notify_after_commit(
+            payment.purpose, payment.pk, f"dispute_{status or 'open'}"
+        )
+    return payment
+
+
+def _merge(lines: list[Line]) -> list[Line]:
+    totals: dict[int, int] = {}
+    accounts = {}
+    for line in lines:
+        totals[line.account.pk] = totals.get(line.account.pk, 0) + line.amount_cents
+        accounts[line.account.pk] = line.account
+    return [Line(accounts[pk], cents) for pk, cents in totals.items() if cents]
+
+
+# --- offline money ----------------------------------------------------------------
+
+
+@transaction.atomic
+def offline_record(
+    *,
+    purpose: str,
+    purpose_id,
+    amount_cents: int,
+    credit_account: str,
+    method: str,
+    recorded_by,
+    place: str = "",
+    reference: str = "",
+    description: str = "",
+) -> Payment:
+    """Staff record cash or a bank transfer; it counts once a second operator confirms."""
+    if method == Payment.Method.STRIPE or method not in Payment.Method.values:
+        raise PaymentStateError(
+            "offline payments are cash, bank transfer or market stall"
+        )
+    payment = payment_create(
+        purpose=purpose,
+        purpose_id=purpose_id,
+        amount_cents=amount_cents,
+        credit_account=credit_account,
+        description=description,
+    )
+    payment.method, payment.recorded_by, payment.status = (
+        method,
+        recorded_by,
+        S.AWAITING_CONFIRMATION,
+    )
+    payment.save(update_fields=["method", "recorded_by", "status"])
+    OfflinePayment.objects.create(payment=payment, place=place, reference=reference)
+    _event(payment, "offline_recorded", by=recorded_by.pk, method=method)
+    return payment
+
+
+@transaction.atomic
+def offline_confirm(*, payment: Payment, confirmed_by) -> Payment:
+    payment = _lock(payment.pk)
+    if payment.status != S.AWAITING_CONFIRMATION:
+        raise OfflineConfirmationRefused(
+            f"payment {payment.pk} is {payment.get_status_display()}"
+        )
+    if payment.recorded_by_id == confirmed_by.pk:
+        raise OfflineConfirmationRefused(
+            "a second operator must confirm what you recorded"
+        )
+    now = timezone.now()
+    _set_status(
+        payment, S.SUCCEEDED, confirmed_by=confirmed_by, confirmed_at=now, paid_at=now
+    )
+    ledger_post(
+        kind="offline",
+        source_type="payment",
+        source_id=payment.pk,
+        lines=[
+            Line(_account(f"offline:{payment.method}"), payment.amount_cents),
+            Line(_account(payment.credit_account), -payment.amount_cents),
+        ],
+        memo=f"{payment.get_method_display()} payment {payment.pk}",
+        currency=payment.currency,
+    )
+    return payment

@@ -1,0 +1,95 @@
+"""Stripe webhooks: verified on the raw body, stored once, processed after commit.
+
+Processing never trusts the order of events: for intents it fetches the
+object's current state from Stripe and applies that, so any order and any
+number of deliveries end in the same state.
+"""
+
+import logging
+
+import stripe
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from . import services
+from .gateways.stripe_client import stripe_client
+from .models import StripeEvent
+
+logger = logging.getLogger(__name__)
+
+
+class BadSignature(Exception):
+    pass
+
+
+def stripe_event_receive(payload: bytes, signature: str) -> tuple[StripeEvent, bool]:
+    """Check the signature (300 s tolerance) and store the event once by id.
+
+    Raises BadSignature; then nothing is stored. Returns ``(event, created)``;
+    a new event is queued for processing after the commit.
+    """
+    try:
+        event = stripe.Webhook.construct_event(
+            payload, signature, settings.STRIPE_WEBHOOK_SECRET, tolerance=300
+        )
+    except (ValueError, stripe.SignatureVerificationError) as error:
+        raise BadSignature(str(error)) from error
+    data = event.to_dict()
+    try:
+        with transaction.atomic():
+            stored, created = StripeEvent.objects.get_or_create(
+                event_id=data["id"], defaults={"type": data["type"], "payload": data}
+            )
+    except IntegrityError:
+        stored, created = StripeEvent.objects.get(event_id=data["id"]), False
+    if created:
+        from .tasks import stripe_event_process_task
+
+        transaction.on_commit(lambda: stripe_event_process_task.delay(stored.pk))
+    return stored, created
+
+
+def stripe_event_process(event_pk: int) -> None:
+    """Apply one stored event; safe to run any number of times, in any order."""
+    event = StripeEvent.objects.get(pk=event_pk)
+    obj = (event.payload.get("data") or {}).get("object") or {}
+    kind = event.type
+    client = stripe_client()
+    try:
+        if kind.startswith("payment_intent."):
+            current = client.v1.payment_intents.retrieve(obj["id"]).to_dict()
+            services.payment_intent_apply(current)
+        elif kind.startswith("setup_intent."):
+            current = client.v1.setup_intents.retrieve(obj["id"]).to_dict()
+            services.setup_intent_apply(current)
+        elif kind in {"charge.refunded", "charge.refund.updated"}:
+            refunds = (obj.get("refunds") or {}).get("data") or []
+            if obj.get("object") == "refund":
+                refunds = [obj]
+            for refund in refunds:
+                services.stripe_refund_sync(refund)
+        elif kind.startswith("charge.dispute."):
+            services.dispute_apply(obj)
+        else:
+            logger.info("stripe event %s of type %s ignored", event.event_id, kind)
+    except Exception as error:
+        StripeEvent.objects.filter(pk=event_pk).update(error=str(error)[:2000])
+        raise
+    StripeEvent.objects.filter(pk=event_pk, processed_at__isnull=True).update(
+        processed_at=timezone.now(), error=""
+    )
+
+
+def stripe_reconcile(*, limit: int = 100) -> int:
+    """Re-apply the recent PaymentIntents we know of: repairs missed webhooks."""
+    from .models import Payment
+
+    applied = 0
+    for intent in stripe_client().v1.payment_intents.list(params={"limit": limit}).data:
+        data = intent.to_dict()
+        payment_id = (data.get("metadata") or {}).get("payment_id")
+        if payment_id and Payment.objects.filter(pk=payment_id).exists():
+            services.payment_intent_apply(data)
+            applied += 1
+    return applied

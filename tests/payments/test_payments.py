@@ -1,0 +1,190 @@
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from payments.exceptions import OfflineConfirmationRefused, RefundRefused
+from payments.gateways.stripe_client import stripe_client
+from payments.ledger import account_balance
+from payments.models import Entry, LedgerTransaction, Payment, Refund
+from payments.services import (
+    action_required_give_up,
+    card_save_confirm,
+    card_save_start,
+    charge_now,
+    charge_saved_card,
+    offline_confirm,
+    offline_record,
+    payment_create,
+    refund_create,
+)
+from tests.factories import UserFactory
+
+from .conftest import card
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+OK, DECLINED_LATER, NEEDS_AUTH = (
+    "4242424242424242",
+    "4000000000000341",
+    "4000002760003184",
+)
+
+
+def _payment(amount=2000):
+    return payment_create(
+        purpose="test",
+        purpose_id=1,
+        amount_cents=amount,
+        credit_account="campaign:1",
+        payer_email="b@example.org",
+    )
+
+
+def _saved(number, amount=2000):
+    payment = _payment(amount)
+    card_save_start(payment=payment)
+    payment.refresh_from_db()
+    return card_save_confirm(
+        payment=payment, payment_method=card(stripe_client(), number)
+    )
+
+
+def _books_balance():
+    for txn in LedgerTransaction.objects.all():
+        assert sum(txn.entries.values_list("amount_cents", flat=True)) == 0
+
+
+def test_a_saved_card_is_charged_off_session_and_posted_once(stripe_emulator, notified):
+    payment = _saved(OK)
+    assert payment.status == "card_saved" and payment.stripe_payment_method_id
+
+    charged = charge_saved_card(payment=payment)
+
+    assert charged.status == "succeeded"
+    assert account_balance("campaign:1") == -2000
+    assert account_balance("clearing:stripe:eur") == 2000
+    assert LedgerTransaction.objects.filter(kind="charge").count() == 1
+    assert notified.calls == [(payment.pk, "card_saved"), (payment.pk, "succeeded")]
+    with pytest.raises(Exception, match="not chargeable"):
+        charge_saved_card(payment=charged)
+    assert LedgerTransaction.objects.count() == 1
+
+
+def test_a_declined_off_session_charge_asks_the_payer_and_books_nothing(
+    stripe_emulator, notified
+):
+    payment = _saved(DECLINED_LATER)
+
+    result = charge_saved_card(payment=payment)
+
+    assert result.status == "action_required"
+    assert "card_declined" in result.failure_message
+    assert result.grace_until - result.action_required_since == datetime.timedelta(
+        days=7
+    )
+    assert not Entry.objects.exists()
+    assert notified.calls[-1] == (payment.pk, "action_required")
+
+
+def test_after_the_grace_period_the_payment_is_given_up_and_the_owner_told(
+    stripe_emulator, notified
+):
+    payment = charge_saved_card(payment=_saved(DECLINED_LATER))
+
+    assert action_required_give_up(now=timezone.now() + datetime.timedelta(days=6)) == 0
+    assert action_required_give_up(now=timezone.now() + datetime.timedelta(days=8)) == 1
+
+    payment.refresh_from_db()
+    assert payment.status == "given_up"
+    assert notified.calls[-1] == (payment.pk, "given_up")
+
+
+def test_an_immediate_charge_succeeds_and_one_needing_authentication_waits(
+    stripe_emulator,
+):
+    paid, waiting = _payment(), _payment(1500)
+
+    charge_now(payment=paid, payment_method=card(stripe_client(), OK))
+    charge_now(payment=waiting, payment_method=card(stripe_client(), NEEDS_AUTH))
+
+    paid.refresh_from_db()
+    waiting.refresh_from_db()
+    assert (paid.status, waiting.status) == ("succeeded", "action_required")
+    assert account_balance("campaign:1") == -2000
+
+
+def test_partial_then_full_refunds_never_exceed_the_charge(stripe_emulator, notified):
+    payment = _payment(5000)
+    charge_now(payment=payment, payment_method=card(stripe_client(), OK))
+
+    refund_create(payment=payment, amount_cents=1200, reason="reward out of stock")
+    with pytest.raises(RefundRefused, match="only 3800 cents"):
+        refund_create(payment=payment, amount_cents=3801)
+    refund_create(payment=payment, amount_cents=3800)
+
+    assert list(
+        Refund.objects.order_by("pk").values_list("amount_cents", "status")
+    ) == [
+        (1200, "succeeded"),
+        (3800, "succeeded"),
+    ]
+    assert account_balance("campaign:1") == 0
+    assert account_balance("clearing:stripe:eur") == 0
+    assert notified.calls.count((payment.pk, "refunded")) == 2
+    _books_balance()
+
+
+def test_a_refund_of_an_unpaid_payment_is_refused_and_changes_nothing(stripe_emulator):
+    payment = _payment()
+
+    with pytest.raises(RefundRefused):
+        refund_create(payment=payment, amount_cents=100)
+
+    assert not Refund.objects.exists() and not Entry.objects.exists()
+
+
+def test_offline_money_counts_only_when_a_second_operator_confirms():
+    desk, second = UserFactory(), UserFactory()
+    payment = offline_record(
+        purpose="test",
+        purpose_id=3,
+        amount_cents=3000,
+        credit_account="campaign:1",
+        method="cash",
+        recorded_by=desk,
+        place="Sportello del carcere",
+    )
+    assert payment.status == "awaiting_confirmation" and not Entry.objects.exists()
+
+    with pytest.raises(OfflineConfirmationRefused, match="second operator"):
+        offline_confirm(payment=payment, confirmed_by=desk)
+    confirmed = offline_confirm(payment=payment, confirmed_by=second)
+
+    assert (confirmed.status, confirmed.confirmed_by, confirmed.recorded_by) == (
+        "succeeded",
+        second,
+        desk,
+    )
+    assert account_balance("offline:cash") == 3000
+    assert account_balance("campaign:1") == -3000
+    with pytest.raises(OfflineConfirmationRefused):
+        offline_confirm(payment=payment, confirmed_by=second)
+    assert LedgerTransaction.objects.count() == 1
+
+
+def test_an_offline_payment_can_be_refunded_in_part():
+    payment = offline_record(
+        purpose="test",
+        purpose_id=4,
+        amount_cents=3000,
+        credit_account="campaign:1",
+        method="bank",
+        recorded_by=UserFactory(),
+    )
+    offline_confirm(payment=payment, confirmed_by=UserFactory())
+
+    refund_create(payment=Payment.objects.get(pk=payment.pk), amount_cents=1000)
+
+    assert account_balance("offline:bank") == 2000
+    assert account_balance("campaign:1") == -2000
