@@ -49,7 +49,7 @@ def ledger_post(
     zero, or the accounts are in another currency; nothing is written then.
     Inserts only: no account row is locked or updated.
     """
-    lines = [line for line in lines]
+    lines = list(lines)
     if not lines or any(line.amount_cents == 0 for line in lines):
         raise LedgerUnbalanced("a transaction needs lines, none of them zero")
     total = sum(line.amount_cents for line in lines)

@@ -362,7 +362,8 @@ def refund_create(
         locked = _lock(payment.pk)
         if locked.status != S.SUCCEEDED:
             raise RefundRefused(
-                f"payment {locked.pk} is {locked.get_status_display()}: nothing to refund"
+                f"payment {locked.pk} is {locked.get_status_display()}: "
+                "nothing to refund"
             )
         if amount_cents <= 0:
             raise RefundRefused("a refund must be more than zero")
@@ -547,7 +548,8 @@ def offline_record(
     reference: str = "",
     description: str = "",
 ) -> Payment:
-    """Staff record cash or a bank transfer; it counts once a second operator confirms."""
+    """Staff record cash or a bank transfer; it counts once a second operator
+    confirms it (``offline_confirm``)."""
     if method == Payment.Method.STRIPE or method not in Payment.Method.values:
         raise PaymentStateError(
             "offline payments are cash, bank transfer or market stall"
