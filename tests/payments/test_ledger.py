@@ -530,6 +530,6 @@ def test_books_stay_balanced_and_match_a_model_after_random_operations():
     run_state_machine_as_test(
         LedgerMachine,
         settings=hypothesis_settings(
-            max_examples=60, stateful_step_count=15, deadline=None
+            max_examples=60, stateful_step_count=10, deadline=None
         ),
     )
