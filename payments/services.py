@@ -238,6 +238,18 @@ def charge_now(*, payment: Payment, payment_method: str | None = None) -> str:
     """
     if payment.status not in {S.PENDING, S.ACTION_REQUIRED}:
         raise PaymentStateError(f"payment {payment.pk} is {payment.status}")
+    if payment.stripe_payment_intent_id and not payment_method:
+        # Reuse the open intent: two tabs must not become two charges.
+        current = _stripe_call(
+            stripe_client().v1.payment_intents.retrieve,
+            payment.stripe_payment_intent_id,
+        )
+        if current.status in {
+            "requires_payment_method",
+            "requires_confirmation",
+            "requires_action",
+        }:
+            return current.client_secret
     params = {
         "amount": payment.amount_cents,
         "currency": payment.currency.lower(),
@@ -275,6 +287,18 @@ def payment_intent_apply(intent: dict) -> Payment:
         payment.stripe_payment_intent_id = intent["id"]
         payment.save(update_fields=["stripe_payment_intent_id", "updated_at"])
     status = intent.get("status")
+    if (
+        payment.status == S.SUCCEEDED
+        and status == "succeeded"
+        and intent["id"] != payment.stripe_payment_intent_id
+    ):
+        # Paid twice (another intent): staff see it in the history and refund it.
+        logger.warning("payment %s paid twice: %s", payment.pk, intent["id"])
+        if not payment.events.filter(
+            kind="duplicate_charge", detail__intent=intent["id"]
+        ).exists():
+            _event(payment, "duplicate_charge", intent=intent["id"])
+        return payment
     if payment.status == S.SUCCEEDED or (
         payment.status in FINAL and status != "succeeded"
     ):
@@ -599,3 +623,28 @@ def offline_confirm(*, payment: Payment, confirmed_by) -> Payment:
         currency=payment.currency,
     )
     return payment
+
+
+# --- the payer's link to pay on-session -------------------------------------------
+
+PAY_LINK_SALT = "payments.pay-link"
+
+
+def pay_link_token(payment: Payment) -> str:
+    """A signed token for the payer's "pay now" link, valid through the grace."""
+    from django.core import signing
+
+    return signing.dumps({"payment": payment.pk}, salt=PAY_LINK_SALT)
+
+
+def pay_link_payment(token: str) -> Payment:
+    """The payment a pay link names; raises PaymentStateError for a bad or old link."""
+    from django.core import signing
+
+    try:
+        data = signing.loads(
+            token, salt=PAY_LINK_SALT, max_age=GRACE + datetime.timedelta(days=1)
+        )
+    except signing.BadSignature as error:
+        raise PaymentStateError("this payment link is not valid any more") from error
+    return Payment.objects.get(pk=data["payment"])

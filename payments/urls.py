@@ -6,6 +6,7 @@ app_name = "payments"
 
 urlpatterns = [
     path("webhooks/stripe/", views.stripe_webhook, name="stripe-webhook"),
+    path("pay/<str:token>/", views.pay, name="pay"),
     path("staff/", staff_views.payment_list, name="staff-payments"),
     path(
         "staff/action-required/",
