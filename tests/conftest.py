@@ -128,7 +128,9 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """
     import importlib
 
-    trigger = importlib.import_module("payments.migrations.0002_ledger_balanced_trigger")
+    trigger = importlib.import_module(
+        "payments.migrations.0002_ledger_balanced_trigger"
+    )
     with django_db_blocker.unblock():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
