@@ -58,6 +58,8 @@ else:
     DEBUG = env_bool("DEBUG", True)
 
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# The public address, for links in e-mails (pay links, password resets).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 # --- Applications -----------------------------------------------------------
 
@@ -270,6 +272,10 @@ CELERY_BEAT_SCHEDULE = {
     "stripe-reconcile": {"task": "payments.reconcile", "schedule": 15 * 60},
     "give-up-action-required": {
         "task": "payments.give_up_action_required",
+        "schedule": 60 * 60,
+    },
+    "remind-action-required": {
+        "task": "payments.remind_action_required",
         "schedule": 60 * 60,
     },
 }

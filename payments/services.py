@@ -648,3 +648,48 @@ def pay_link_payment(token: str) -> Payment:
     except signing.BadSignature as error:
         raise PaymentStateError("this payment link is not valid any more") from error
     return Payment.objects.get(pk=data["payment"])
+
+
+REMINDER_EVERY = datetime.timedelta(hours=48)
+
+
+def action_required_remind(*, now=None) -> int:
+    """E-mail the pay link to payers who must act, at most every 48 hours.
+
+    Each reminder is recorded in the payment's history; sending twice in a row
+    is prevented by re-checking that history under the payment's lock.
+    """
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+    from django.urls import reverse
+
+    now = now or timezone.now()
+    sent = 0
+    candidates = Payment.objects.filter(
+        status=S.ACTION_REQUIRED, grace_until__gt=now
+    ).exclude(payer_email="")
+    for payment_id in candidates.values_list("pk", flat=True):
+        with transaction.atomic():
+            payment = _lock(payment_id)
+            last = (
+                payment.events.filter(kind="reminder_sent")
+                .order_by("-created_at")
+                .first()
+            )
+            if payment.status != S.ACTION_REQUIRED or (
+                last and now - last.created_at < REMINDER_EVERY
+            ):
+                continue
+            _event(payment, "reminder_sent", to=payment.payer_email)
+        link = settings.SITE_URL.rstrip("/") + reverse(
+            "payments:pay", args=[pay_link_token(payment)]
+        )
+        context = {"payment": payment, "link": link}
+        send_mail(
+            render_to_string("payments/email/reminder_subject.txt", context).strip(),
+            render_to_string("payments/email/reminder.txt", context),
+            None,
+            [payment.payer_email],
+        )
+        sent += 1
+    return sent

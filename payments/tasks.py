@@ -16,3 +16,8 @@ def stripe_reconcile_task() -> int:
 @shared_task(name="payments.give_up_action_required")
 def action_required_give_up_task() -> int:
     return services.action_required_give_up()
+
+
+@shared_task(name="payments.remind_action_required")
+def action_required_remind_task() -> int:
+    return services.action_required_remind()

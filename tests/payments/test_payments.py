@@ -9,6 +9,7 @@ from payments.ledger import account_balance
 from payments.models import Entry, LedgerTransaction, Payment, Refund
 from payments.services import (
     action_required_give_up,
+    action_required_remind,
     card_save_confirm,
     card_save_start,
     charge_now,
@@ -188,3 +189,20 @@ def test_an_offline_payment_can_be_refunded_in_part():
 
     assert account_balance("offline:bank") == 2000
     assert account_balance("campaign:1") == -2000
+
+
+def test_payers_who_must_act_get_the_pay_link_by_email_every_two_days(
+    stripe_emulator, mailoutbox
+):
+    payment = _payment()
+    charge_now(payment=payment, payment_method=card(stripe_client(), NEEDS_AUTH))
+
+    assert action_required_remind() == 1
+    assert action_required_remind() == 0
+    assert (
+        action_required_remind(now=timezone.now() + datetime.timedelta(hours=49)) == 1
+    )
+
+    assert [m.to for m in mailoutbox] == [["b@example.org"], ["b@example.org"]]
+    assert "/payments/pay/" in mailoutbox[0].body
+    assert "20,00" in mailoutbox[0].body
