@@ -3,8 +3,9 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
+from django.utils import timezone
 
 from .exceptions import LedgerUnbalanced
 from .models import Account, Entry, LedgerTransaction
@@ -58,11 +59,8 @@ def ledger_post(
     if any(line.account.currency != currency for line in lines):
         raise LedgerUnbalanced("every account of a transaction uses its currency")
     source_id = str(source_id)
-    existing = LedgerTransaction.objects.filter(
-        source_type=source_type, source_id=source_id, kind=kind
-    ).first()
-    if existing is not None:
-        return existing, False
+    if connection.vendor == "postgresql":
+        return _post_one_statement(kind, source_type, source_id, lines, memo, currency)
     try:
         with transaction.atomic():
             txn = LedgerTransaction.objects.create(
@@ -81,11 +79,56 @@ def ledger_post(
                 for line in lines
             )
     except IntegrityError:
-        # The same event was posted by someone else a moment ago.
-        return LedgerTransaction.objects.get(
-            source_type=source_type, source_id=source_id, kind=kind
-        ), False
+        # Already posted (the unique source key): this is the retry of an event.
+        return _existing(kind, source_type, source_id), False
     return txn, True
+
+
+# One round trip: the transaction row and its entries in a single statement;
+# ON CONFLICT makes a repeated source write nothing. The deferred trigger still
+# checks the balance at commit.
+_POST_SQL = (
+    "WITH txn AS ("
+    " INSERT INTO payments_ledgertransaction"
+    " (kind, source_type, source_id, memo, currency, created_at)"
+    " VALUES (%s, %s, %s, %s, %s, %s)"
+    " ON CONFLICT (source_type, source_id, kind) DO NOTHING RETURNING id)"
+    " INSERT INTO payments_entry (transaction_id, account_id, amount_cents)"
+    " SELECT txn.id, line.account_id, line.amount_cents"
+    " FROM txn, (VALUES {values}) AS line (account_id, amount_cents)"
+    " RETURNING transaction_id"
+)
+
+
+def _post_one_statement(kind, source_type, source_id, lines, memo, currency):
+    created_at = timezone.now()
+    params = [kind, source_type, source_id, memo[:255], currency, created_at]
+    for line in lines:
+        params += [line.account.pk, line.amount_cents]
+    sql = _POST_SQL.format(values=", ".join(["(%s::bigint, %s::bigint)"] * len(lines)))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return _existing(kind, source_type, source_id), False
+    txn = LedgerTransaction(
+        pk=row[0],
+        kind=kind,
+        source_type=source_type,
+        source_id=source_id,
+        memo=memo[:255],
+        currency=currency,
+        created_at=created_at,
+    )
+    txn._state.adding = False
+    txn._state.db = connection.alias
+    return txn, True
+
+
+def _existing(kind: str, source_type: str, source_id: str) -> LedgerTransaction:
+    return LedgerTransaction.objects.get(
+        source_type=source_type, source_id=source_id, kind=kind
+    )
 
 
 def account_balance(account: Account | str) -> int:

@@ -3,15 +3,22 @@ from django.db import migrations
 BALANCED_SQL = """
 CREATE OR REPLACE FUNCTION payments_entry_balanced() RETURNS trigger AS $$
 DECLARE
-    txn bigint := COALESCE(NEW.transaction_id, OLD.transaction_id);
+    txn bigint;
     total bigint;
 BEGIN
-    SELECT COALESCE(SUM(amount_cents), 0) INTO total
-      FROM payments_entry WHERE transaction_id = txn;
-    IF total <> 0 THEN
-        RAISE EXCEPTION 'ledger transaction % does not balance (% cents)', txn, total
-            USING ERRCODE = 'check_violation';
-    END IF;
+    -- An UPDATE that moves an entry unbalances two transactions: check both.
+    FOREACH txn IN ARRAY ARRAY[
+        CASE WHEN TG_OP <> 'DELETE' THEN NEW.transaction_id END,
+        CASE WHEN TG_OP <> 'INSERT' THEN OLD.transaction_id END
+    ] LOOP
+        CONTINUE WHEN txn IS NULL;
+        SELECT COALESCE(SUM(amount_cents), 0) INTO total
+          FROM payments_entry WHERE transaction_id = txn;
+        IF total <> 0 THEN
+            RAISE EXCEPTION 'ledger transaction % does not balance (% cents)', txn, total
+                USING ERRCODE = 'check_violation';
+        END IF;
+    END LOOP;
     RETURN NULL;
 END
 $$ LANGUAGE plpgsql;

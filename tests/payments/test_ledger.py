@@ -326,6 +326,30 @@ def test_database_refuses_deleting_one_side_of_a_transaction(accounts):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
+def test_database_refuses_moving_an_entry_to_another_transaction(accounts):
+    lines = [Line(accounts["clearing"], 100), Line(accounts["campaign"], -100)]
+    first, _ = ledger_post(kind="k", source_type="payment", source_id=1, lines=lines)
+    second, _ = ledger_post(kind="k", source_type="payment", source_id=2, lines=lines)
+
+    with (
+        pytest.raises(IntegrityError, match=f"transaction {first.pk} does not balance"),
+        transaction.atomic(),
+    ):
+        # B gains A's debit and an extra credit, so B balances; A no longer does.
+        Entry.objects.filter(transaction=first, amount_cents=100).update(
+            transaction=second
+        )
+        Entry.objects.create(
+            transaction=second, account=accounts["campaign"], amount_cents=-100
+        )
+
+    assert list(
+        first.entries.values_list("amount_cents", flat=True).order_by("pk")
+    ) == [100, -100]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
 def test_same_source_posted_from_ten_threads_at_once_is_posted_once(accounts):
     clearing, campaign = accounts["clearing"], accounts["campaign"]
     writers = 10
@@ -345,7 +369,7 @@ def test_same_source_posted_from_ten_threads_at_once_is_posted_once(accounts):
             )
             with lock:
                 results.append((txn.pk, created))
-        except BaseException as error:  # noqa: BLE001 - reported below
+        except Exception as error:  # reported by the assertions below
             with lock:
                 errors.append(error)
         finally:
