@@ -211,7 +211,8 @@ def charge_saved_card(*, payment: Payment) -> Payment:
         return _action_required(
             locked.pk, error.code or "card_error", error.user_message or ""
         )
-    return payment_intent_apply(intent.to_dict())
+    data = intent.to_dict()
+    return payment_intent_apply(data, fee_cents=intent_fee_cents(data))
 
 
 @transaction.atomic
@@ -271,13 +272,38 @@ def charge_now(*, payment: Payment, payment_method: str | None = None) -> str:
             payment.pk, error.code or "card_error", error.user_message or ""
         )
         raise GatewayError(error.user_message or "card declined") from error
-    payment_intent_apply(intent.to_dict())
+    data = intent.to_dict()
+    payment_intent_apply(data, fee_cents=intent_fee_cents(data))
     return intent.client_secret
 
 
+def intent_fee_cents(intent: dict) -> int:
+    """The processor fee of a succeeded intent's charge (0 when unknown).
+
+    Called outside any lock: it reads the charge's balance transaction.
+    """
+    if intent.get("status") != "succeeded":
+        return 0
+    charge = intent.get("latest_charge")
+    client = stripe_client()
+    try:
+        if isinstance(charge, str):
+            charge = client.v1.charges.retrieve(charge).to_dict()
+        balance = (charge or {}).get("balance_transaction")
+        if isinstance(balance, str):
+            balance = client.v1.balance_transactions.retrieve(balance).to_dict()
+    except stripe.StripeError as error:
+        logger.warning("fee of %s unknown: %s", intent.get("id"), error)
+        return 0
+    return int((balance or {}).get("fee") or 0)
+
+
 @transaction.atomic
-def payment_intent_apply(intent: dict) -> Payment:
+def payment_intent_apply(intent: dict, *, fee_cents: int | None = None) -> Payment:
     """Bring our payment in line with the PaymentIntent's current state.
+
+    ``fee_cents`` is the processor's fee on the charge (``intent_fee_cents``,
+    fetched before any lock is taken); it is booked to the fees account.
 
     Idempotent and order-proof: a paid payment never goes back, the charge is
     posted to the ledger once (keyed by the intent id).
@@ -314,17 +340,20 @@ def payment_intent_apply(intent: dict) -> Payment:
             paid_at=timezone.now(),
             stripe_payment_intent_id=intent["id"],
         )
+        fee = int(fee_cents or 0)
+        currency = payment.currency.lower()
+        # The purpose is credited in full; the processor's fee is a platform cost.
+        lines = [
+            Line(_account(f"clearing:stripe:{currency}"), payment.amount_cents - fee),
+            Line(_account(payment.credit_account), -payment.amount_cents),
+        ]
+        if fee:
+            lines.append(Line(_account(f"fees:stripe:{currency}"), fee))
         ledger_post(
             kind="charge",
             source_type="payment_intent",
             source_id=intent["id"],
-            lines=[
-                Line(
-                    _account(f"clearing:stripe:{payment.currency.lower()}"),
-                    payment.amount_cents,
-                ),
-                Line(_account(payment.credit_account), -payment.amount_cents),
-            ],
+            lines=lines,
             memo=f"payment {payment.pk} {payment.purpose}:{payment.purpose_id}",
             currency=payment.currency,
         )

@@ -59,7 +59,9 @@ def stripe_event_process(event_pk: int) -> None:
     try:
         if kind.startswith("payment_intent."):
             current = client.v1.payment_intents.retrieve(obj["id"]).to_dict()
-            services.payment_intent_apply(current)
+            services.payment_intent_apply(
+                current, fee_cents=services.intent_fee_cents(current)
+            )
         elif kind.startswith("setup_intent."):
             current = client.v1.setup_intents.retrieve(obj["id"]).to_dict()
             services.setup_intent_apply(current)
@@ -90,6 +92,8 @@ def stripe_reconcile(*, limit: int = 100) -> int:
         data = intent.to_dict()
         payment_id = (data.get("metadata") or {}).get("payment_id")
         if payment_id and Payment.objects.filter(pk=payment_id).exists():
-            services.payment_intent_apply(data)
+            services.payment_intent_apply(
+                data, fee_cents=services.intent_fee_cents(data)
+            )
             applied += 1
     return applied

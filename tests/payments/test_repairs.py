@@ -99,3 +99,38 @@ def test_reconciliation_repairs_a_missed_webhook(stripe_emulator):
     assert LedgerTransaction.objects.filter(kind="charge").count() == 1
     assert account_balance("campaign:2") == -1200
     assert Payment.objects.filter(status="succeeded").count() == 1
+
+
+def test_the_processor_fee_is_booked_to_the_fees_account(stripe_emulator):
+    from payments.services import payment_intent_apply
+
+    payment = payment_create(
+        purpose="test", purpose_id=8, amount_cents=2000, credit_account="campaign:8"
+    )
+    intent = {
+        "id": "pi_fee",
+        "status": "succeeded",
+        "amount": 2000,
+        "metadata": {"payment_id": str(payment.pk)},
+    }
+
+    payment_intent_apply(intent, fee_cents=79)
+    payment_intent_apply(intent, fee_cents=79)
+
+    assert account_balance("campaign:8") == -2000
+    assert account_balance("fees:stripe:eur") == 79
+    assert account_balance("clearing:stripe:eur") == 1921
+    assert LedgerTransaction.objects.filter(kind="charge").count() == 1
+
+
+def test_the_fee_is_read_from_the_charges_balance_transaction(stripe_emulator):
+    from payments.services import intent_fee_cents
+
+    payment = _paid(purpose_id=9)
+    intent = stripe_client().v1.payment_intents.retrieve(
+        payment.stripe_payment_intent_id
+    )
+
+    # localstripe charges no fee; the path to it (charge, balance transaction) works.
+    assert intent_fee_cents(intent.to_dict()) == 0
+    assert intent_fee_cents({"status": "processing"}) == 0
