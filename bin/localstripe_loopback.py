@@ -8,6 +8,7 @@ import argparse
 import logging
 
 from aiohttp import web
+from localstripe.resources import store
 from localstripe.server import app
 
 
@@ -17,6 +18,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8420)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
+    # Keep each emulator in memory: its CLI saves every write to one shared
+    # /tmp file, which two emulators on one machine would fight over.
+    store.dump_to_disk = lambda: None
     web.run_app(app, host=args.host, port=args.port, access_log=None, print=None)
 
 

@@ -1,12 +1,10 @@
-import time
-
 import pytest
 from playwright.sync_api import expect
 
 from payments.gateways.stripe_client import stripe_client
 from payments.models import Payment
 from payments.services import charge_now, pay_link_token, payment_create
-from tests.payments.conftest import card
+from tests.payments.conftest import card, wait_for_status
 from tests.payments.test_webhooks import SECRET, URL, _webhook_to
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -34,11 +32,7 @@ def test_a_payer_completes_an_authentication_from_the_pay_link(
     page.get_by_role("button", name="Complete authentication").click()
     expect(page.get_by_text("Grazie: il pagamento è in conferma.")).to_be_visible()
 
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline and payment.status != "succeeded":
-        time.sleep(0.2)
-        payment.refresh_from_db()
-    assert payment.status == "succeeded"
+    assert wait_for_status(payment, "succeeded") == "succeeded"
 
 
 def test_a_tampered_pay_link_is_refused(client):

@@ -17,7 +17,7 @@ from payments.models import LedgerTransaction, Payment, Refund, StripeEvent
 from payments.services import charge_now, payment_create, refund_create
 from payments.webhooks import stripe_event_process
 
-from .conftest import card
+from .conftest import card, wait_for_status
 
 URL = "/payments/webhooks/stripe/"
 SECRET = "whsec_test_webhooks"
@@ -128,14 +128,7 @@ def test_localstripe_delivers_a_signed_event_that_fulfils_the_payment(
     )
     client.v1.payment_intents.confirm(intent.id)
 
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        payment.refresh_from_db()
-        if payment.status == "succeeded":
-            break
-        time.sleep(0.2)
-
-    assert payment.status == "succeeded"
+    assert wait_for_status(payment, "succeeded") == "succeeded"
     assert StripeEvent.objects.filter(type="payment_intent.succeeded").exists()
     assert account_balance("campaign:9") == -2500
 
