@@ -27,6 +27,21 @@ def _paid(amount=4000, purpose_id=1):
     return payment
 
 
+def test_reconciliation_picks_up_a_refund_whose_webhook_was_missed(stripe_emulator):
+    payment = _paid(purpose_id=4)
+    stripe_client().v1.refunds.create(
+        params={"payment_intent": payment.stripe_payment_intent_id, "amount": 1500}
+    )
+
+    stripe_reconcile()
+    stripe_reconcile()
+
+    assert list(Refund.objects.values_list("amount_cents", "status")) == [
+        (1500, "succeeded")
+    ]
+    assert account_balance("campaign:2") == -2500
+
+
 def test_a_dispute_is_recorded_with_its_fee_posted_once_and_reversed_when_won(
     stripe_emulator, notified
 ):
