@@ -16,6 +16,7 @@ libraries give the same winners and prints a Markdown table.
 """
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -43,7 +44,18 @@ from participation.rules import (  # noqa: E402
 )
 from participation.rules.mes import run_mes_add1  # noqa: E402
 
-LODZ = ROOT.parent / "shared" / "pabulib" / "Poland_Lodz_2022.pb"
+LODZ = next(
+    (
+        Path(base) / "Poland_Lodz_2022.pb"
+        for base in (
+            os.environ.get("PABULIB_DIR", ""),
+            ROOT.parent / "shared" / "pabulib",
+            "/work/shared/pabulib",
+        )
+        if base and (Path(base) / "Poland_Lodz_2022.pb").is_file()
+    ),
+    ROOT.parent / "shared" / "pabulib" / "Poland_Lodz_2022.pb",
+)
 
 
 def synthetic(voters: int, projects: int, seed: int) -> Election:

@@ -1,5 +1,4 @@
 import json
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -8,10 +7,11 @@ from django.urls import reverse
 from participation.models import Ballot, Process
 from participation.rules import parse_pb
 from tests.factories import CommunityFactory
+from tests.reference_data import PABULIB_DIR
 
 pytestmark = pytest.mark.django_db
 
-PABULIB = Path(__file__).resolve().parents[2].parent / "shared" / "pabulib"
+PABULIB = PABULIB_DIR
 
 
 @pytest.fixture

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from participation.rules import RULES, parse_pb, winners
+from tests.reference_data import PABULIB_DIR
 
-DATA = Path(__file__).resolve().parents[3].parent / "shared" / "pabulib"
+DATA = PABULIB_DIR
 EXPECTED_FILE = DATA / "expected.json"
 EXPECTED = json.loads(EXPECTED_FILE.read_text()) if EXPECTED_FILE.is_file() else {}
 CASES = [(name, rule) for name in EXPECTED for rule in RULES] or [("missing", "-")]

@@ -1,13 +1,13 @@
 """write_pb then parse_pb gives back the same election."""
 
 from fractions import Fraction
-from pathlib import Path
 
 import pytest
 
 from participation.rules import Election, Project, parse_pb, write_pb
+from tests.reference_data import PABULIB_DIR
 
-DATA = Path(__file__).resolve().parents[3].parent / "shared" / "pabulib"
+DATA = PABULIB_DIR
 
 
 def test_an_election_with_weights_fractions_and_awkward_names_round_trips():

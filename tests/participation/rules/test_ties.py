@@ -1,12 +1,11 @@
 """Ties go to the smaller project id compared as a string ("10" before "9")."""
 
-from pathlib import Path
-
 import pytest
 
 from participation.rules import Election, Project, greedy, mes, mes_add1, parse_pb
+from tests.reference_data import PABULIB_DIR
 
-DATA = Path(__file__).resolve().parents[3].parent / "shared" / "pabulib"
+DATA = PABULIB_DIR
 
 
 def edge(name):
