@@ -3,15 +3,15 @@ class ParticipationError(Exception):
 
 
 class MembershipClosed(ParticipationError):
-    pass
+    """The community does not take members online (a prison, for instance)."""
 
 
 class VoterCodeInvalid(ParticipationError):
-    pass
+    """No such code in this community."""
 
 
 class VoterCodeAlreadyUsed(ParticipationError):
-    pass
+    """The code has voted already."""
 
 
 class ProcessError(ParticipationError):
@@ -19,23 +19,23 @@ class ProcessError(ParticipationError):
 
 
 class WrongPhase(ProcessError):
-    pass
+    """The process is not in the phase this needs."""
 
 
 class RulesFrozen(ProcessError):
-    pass
+    """The vote rules cannot change once a ballot exists."""
 
 
 class NotEligible(ProcessError):
-    pass
+    """The person is not a member of the process's community."""
 
 
 class SupportLimitReached(ProcessError):
-    pass
+    """The person supports as many proposals as allowed."""
 
 
 class VoteClosed(ProcessError):
-    pass
+    """The vote is not open (not yet, or no longer)."""
 
 
 class BallotInvalid(ProcessError):
@@ -47,4 +47,4 @@ class BallotInvalid(ProcessError):
 
 
 class PaperBatchError(ProcessError):
-    pass
+    """A paper batch cannot be keyed or counted as asked."""

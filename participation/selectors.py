@@ -80,12 +80,6 @@ def community_members(community: Community) -> QuerySet[Membership]:
     return community.memberships.select_related("user").order_by("role", "user__email")
 
 
-def sections_with_participants(community: Community):
-    return community.sections.prefetch_related(
-        Prefetch("participants", queryset=Participant.objects.order_by("pseudonym"))
-    )
-
-
 # --- processes ------------------------------------------------------------------
 
 

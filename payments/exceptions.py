@@ -3,19 +3,19 @@ class PaymentError(Exception):
 
 
 class LedgerUnbalanced(PaymentError):
-    pass
+    """The lines do not make one balanced transaction."""
 
 
 class RefundRefused(PaymentError):
-    pass
+    """The refund would exceed what was paid, or nothing was paid."""
 
 
 class PaymentStateError(PaymentError):
-    pass
+    """The payment is not in a state that allows this."""
 
 
 class OfflineConfirmationRefused(PaymentError):
-    pass
+    """The same operator, or a payment not awaiting confirmation."""
 
 
 class GatewayError(PaymentError):

@@ -140,8 +140,3 @@ def account_balance(account: Account | str) -> int:
         Entry.objects.filter(**filters).aggregate(total=Sum("amount_cents"))["total"]
         or 0
     )
-
-
-def account_credit_balance(account: Account | str) -> int:
-    """What the account holds for its owner: credits minus debits."""
-    return -account_balance(account)

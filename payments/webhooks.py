@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 
 
 class BadSignature(Exception):
-    pass
+    """The webhook's signature is missing, wrong or too old."""
 
 
 def stripe_event_receive(payload: bytes, signature: str) -> tuple[StripeEvent, bool]:
