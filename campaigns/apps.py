@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class CampaignsConfig(AppConfig):
     name = "campaigns"
     verbose_name = _("Campaigns")
+
+    def ready(self) -> None:
+        from participation import market_votes
+        from payments import hooks
+
+        from . import selectors
+        from .services import pledge_payment_sync
+
+        hooks.register("pledge", pledge_payment_sync)
+        market_votes.register("campaigns", selectors.process_money_supporters)

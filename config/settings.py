@@ -278,6 +278,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payments.remind_action_required",
         "schedule": 60 * 60,
     },
+    "close-due-campaigns": {"task": "campaigns.close_due", "schedule": 5 * 60},
+    "expire-stale-pledges": {
+        "task": "campaigns.expire_stale_pledges",
+        "schedule": 10 * 60,
+    },
 }
 PAYMENT_GRACE_DAYS = int(os.environ.get("PAYMENT_GRACE_DAYS", "7"))
 if PRODUCTION and not CELERY_BROKER_URL:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path("communities/", include("participation.urls")),
+    path("campaigns/", include("campaigns.urls", namespace="campaigns")),
     path("payments/", include("payments.urls")),
     path("admin/", admin.site.urls),
     path("shop/", include(apps.get_app_config("oscar").urls[0])),

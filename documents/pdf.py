@@ -1,35 +1,120 @@
 """Render a Django template to PDF with WeasyPrint.
 
-The URL fetcher serves only our own static files (``static:`` URLs resolved by
-Django's staticfiles finders): no network, no other file, no redirect.
+The URL fetcher serves only what a document carries inside itself and what we
+ship: ``data:`` URIs (RFC 2397, decoded here) and our own static files
+(``static:`` URLs resolved by Django's staticfiles finders). Everything else is
+refused: no network, no ``file://`` (not even into the static directory), no
+other scheme, no redirect. WeasyPrint logs a refused resource and renders the
+document without it.
 """
 
+import base64
+import binascii
+import mimetypes
+import os
+import re
+from urllib.parse import unquote, unquote_to_bytes
+
 from django.contrib.staticfiles import finders
+from django.core.exceptions import SuspiciousFileOperation
 from django.template.loader import render_to_string
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse, URLFetchingError
 
-STATIC_SCHEME = "static:"
+STATIC_SCHEME = "static"
+DATA_SCHEME = "data"
+BASE_URL = "static:/"
+
+# type/subtype as in RFC 2045 (tokens), and the one parameter WeasyPrint reads.
+MEDIA_TYPE_RE = re.compile(r"[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+")
+CHARSET_RE = re.compile(r"charset=\"?([A-Za-z0-9_.:+-]+)\"?", re.IGNORECASE)
+BASE64_WHITESPACE_RE = re.compile(rb"[\t\n\f\r ]+")
+
+
+def _refuse(url: str, reason: str):
+    return URLFetchingError(f"refused to fetch {url[:80]!r}: {reason}")
 
 
 class StaticOnlyFetcher(URLFetcher):
+    """Serve ``data:`` URIs and ``static:`` files; refuse every other URL.
+
+    ``fetch`` raises ``URLFetchingError`` for a refused or missing resource,
+    which WeasyPrint logs before going on without it. Nothing here opens a
+    socket or a file outside the staticfiles finders' results.
+    """
+
     def fetch(self, url, headers=None):
-        if not url.startswith(STATIC_SCHEME):
-            raise URLFetchingError(f"refused to fetch {url[:80]!r}: only static files")
-        path = finders.find(url[len(STATIC_SCHEME) :].lstrip("/"))
-        if not path:
-            raise URLFetchingError(f"no static file {url!r}")
+        scheme, colon, rest = url.partition(":")
+        if not colon:
+            raise _refuse(url, "not an absolute URL")
+        scheme = scheme.lower()
+        if scheme == DATA_SCHEME:
+            return self._fetch_data(url, rest)
+        if scheme == STATIC_SCHEME:
+            return self._fetch_static(url, rest)
+        raise _refuse(url, "only data: and static: URLs are served")
+
+    def _fetch_data(self, url: str, rest: str) -> URLFetcherResponse:
+        header, comma, payload = rest.partition(",")
+        if not comma:
+            raise _refuse(url, "malformed data: URI (no comma)")
+        params = [part.strip() for part in unquote(header).split(";")]
+        is_base64 = len(params) > 1 and params[-1].lower() == "base64"
+        if is_base64:
+            params.pop()
+        media_type = params[0].lower() or "text/plain"
+        if not MEDIA_TYPE_RE.fullmatch(media_type):
+            raise _refuse(url, "malformed media type in data: URI")
+        charset = next(
+            (m[1] for p in params[1:] if (m := CHARSET_RE.fullmatch(p))), None
+        )
+        if charset is None and not params[0]:
+            charset = "US-ASCII"  # the RFC 2397 default for "data:,..."
+
+        body = unquote_to_bytes(payload)
+        if is_base64:
+            body = BASE64_WHITESPACE_RE.sub(b"", body)
+            body += b"=" * (-len(body) % 4)
+            try:
+                body = base64.b64decode(body, validate=True)
+            except binascii.Error as error:
+                raise _refuse(url, f"invalid base64 in data: URI ({error})") from None
+
+        content_type = f"{media_type}; charset={charset}" if charset else media_type
+        return URLFetcherResponse(
+            url, body=body, headers={"Content-Type": content_type}
+        )
+
+    def _fetch_static(self, url: str, rest: str) -> URLFetcherResponse:
+        # WeasyPrint %-encodes URLs before fetching; decode before checking so
+        # that "%2e%2e" is caught like "..".
+        relative = unquote(re.split(r"[?#]", rest, maxsplit=1)[0]).lstrip("/")
+        if not relative or "\\" in relative or "\x00" in relative:
+            raise _refuse(url, "not a static file path")
+        if ".." in relative.split("/"):
+            raise _refuse(url, "static path leaves the static directories")
+        try:
+            path = finders.find(relative)
+        except SuspiciousFileOperation:
+            raise _refuse(url, "static path leaves the static directories") from None
+        if not path or not os.path.isfile(path):
+            raise URLFetchingError(f"no static file {url[:80]!r}")
         with open(path, "rb") as handle:
             body = handle.read()
-        css = path.endswith(".css")
-        content_type = "text/css" if css else "application/octet-stream"
+        content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
+        if content_type.startswith("text/"):
+            content_type += "; charset=utf-8"
         return URLFetcherResponse(
             url, body=body, headers={"Content-Type": content_type}
         )
 
 
-def render_pdf(template_name: str, context: dict) -> bytes:
-    html = render_to_string(template_name, context)
+def render_pdf_string(html: str) -> bytes:
+    """Render an HTML string to PDF, fetching only through ``StaticOnlyFetcher``."""
     return HTML(
-        string=html, base_url="static:/", url_fetcher=StaticOnlyFetcher()
+        string=html, base_url=BASE_URL, url_fetcher=StaticOnlyFetcher()
     ).write_pdf()
+
+
+def render_pdf(template_name: str, context: dict) -> bytes:
+    return render_pdf_string(render_to_string(template_name, context))

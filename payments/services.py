@@ -190,6 +190,19 @@ def charge_saved_card(*, payment: Payment) -> Payment:
             raise PaymentStateError(
                 f"payment {locked.pk} is {locked.status}, not chargeable"
             )
+        unrecorded = locked.status == S.CARD_SAVED and locked.charge_attempts > 0
+    if unrecorded:
+        # An earlier attempt was sent but its answer never recorded (a crash
+        # mid-close): ask Stripe before charging again, never charge twice.
+        previous = _previous_charge_intent(locked)
+        if previous is not None:
+            return payment_intent_apply(previous, fee_cents=intent_fee_cents(previous))
+    with transaction.atomic():
+        locked = _lock(payment.pk)
+        if locked.status not in {S.CARD_SAVED, S.ACTION_REQUIRED}:
+            raise PaymentStateError(
+                f"payment {locked.pk} is {locked.status}, not chargeable"
+            )
         locked.charge_attempts += 1
         locked.save(update_fields=["charge_attempts", "updated_at"])
         attempt = locked.charge_attempts
@@ -213,6 +226,47 @@ def charge_saved_card(*, payment: Payment) -> Payment:
         )
     data = intent.to_dict()
     return payment_intent_apply(data, fee_cents=intent_fee_cents(data))
+
+
+def _previous_charge_intent(payment: Payment) -> dict | None:
+    """The intent of a charge already made on this payment's customer, if any.
+
+    Each payment has its own Stripe customer, so the customer's charges are
+    exactly this payment's attempts. A failed one does not count.
+    """
+    if not payment.stripe_customer_id:
+        return None
+    client = stripe_client()
+    charges = _stripe_call(
+        client.v1.charges.list,
+        params={"customer": payment.stripe_customer_id, "limit": 10},
+    )
+    for charge in charges.data:
+        if charge.status in {"succeeded", "pending"} and charge.payment_intent:
+            intent = _stripe_call(
+                client.v1.payment_intents.retrieve, charge.payment_intent
+            )
+            data = intent.to_dict()
+            data.setdefault("metadata", {})["payment_id"] = str(payment.pk)
+            return data
+    return None
+
+
+@transaction.atomic
+def payment_cancel(*, payment: Payment, reason: str = "") -> Payment:
+    """Cancel a payment that collected nothing (a card saved for a campaign
+    that failed, a pledge abandoned before paying). A paid payment is refused:
+    refund it instead."""
+    locked = _lock(payment.pk)
+    if locked.status == S.CANCELED:
+        return locked
+    if locked.status not in {S.PENDING, S.CARD_SAVED, S.ACTION_REQUIRED}:
+        raise PaymentStateError(
+            f"payment {locked.pk} is {locked.get_status_display()}: not cancellable"
+        )
+    _set_status(locked, S.CANCELED)
+    _event(locked, "canceled", reason=reason[:200])
+    return locked
 
 
 @transaction.atomic

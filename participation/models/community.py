@@ -31,6 +31,18 @@ class Community(models.Model):
         default=False,
         help_text=_("People can join as participants when they sign up."),
     )
+    # For donation receipts: a registered non-profit (ente del Terzo settore).
+    nonprofit = models.BooleanField(
+        _("registered non-profit"),
+        default=False,
+        help_text=_(
+            "Registered as a non-profit (ente del Terzo settore): pledges without "
+            "a reward get a donation receipt."
+        ),
+    )
+    legal_name = models.CharField(_("legal name"), max_length=200, blank=True)
+    tax_code = models.CharField(_("tax code"), max_length=20, blank=True)
+    address = models.CharField(_("registered address"), max_length=250, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

@@ -124,6 +124,20 @@ class Process(models.Model):
         default=OutcomeRule.MES_ADD1,
     )
 
+    # Money as votes: each distinct backer of a campaign born from one of this
+    # process's projects counts as a weighted approval in the next count.
+    market_votes = models.BooleanField(
+        _("count backers as votes"),
+        default=False,
+        help_text=_(
+            "Each distinct backer of a project's campaign counts as a supporter "
+            "of that project in the next count of this process."
+        ),
+    )
+    market_vote_weight = models.PositiveSmallIntegerField(
+        _("weight of a backer"), default=1
+    )
+
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_noop
 
 from core.money import format_money
 
+from .. import market_votes
 from ..models import Ballot, BallotItem, Process, ProcessResult, Project
 from ..models.process import OutcomeRule
 from ..rules.election import Election
@@ -23,8 +24,15 @@ CHART_LABEL = 56
 CHART_BAR = 250
 
 
-def process_election(process: Process) -> tuple[Election, dict[str, Project]]:
-    """The process's ballots as an anonymous election (approval of chosen projects)."""
+def process_election(
+    process: Process, *, market: bool = True
+) -> tuple[Election, dict[str, Project]]:
+    """The process's ballots as an anonymous election (approval of chosen projects).
+
+    With ``Process.market_votes`` on, the distinct backers of the projects'
+    campaigns are added as weighted approval ballots (``market_votes``);
+    ``market=False`` leaves them out (the anonymous ballots export).
+    """
     projects = {
         p.code: p
         for p in process.projects.filter(
@@ -38,20 +46,32 @@ def process_election(process: Process) -> tuple[Election, dict[str, Project]]:
         by_ballot.setdefault(ballot_id, {})[code] = points
     weights = dict(Ballot.objects.filter(process=process).values_list("pk", "weight"))
     ballot_ids = sorted(by_ballot)
+    approvals = [frozenset(by_ballot[b]) for b in ballot_ids]
+    voter_weights = [weights[b] for b in ballot_ids]
+    points = (
+        [dict(by_ballot[b]) for b in ballot_ids]
+        if process.ballot_kind == "cumulative"
+        else None
+    )
+    if market and process.market_votes:
+        # Each distinct backer: one approval of the projects they funded.
+        for approved in market_votes.market_ballots(process):
+            approved = frozenset(code for code in approved if code in projects)
+            if approved:
+                approvals.append(approved)
+                voter_weights.append(process.market_vote_weight)
+                if points is not None:
+                    points.append(dict.fromkeys(approved, 1))
     election = Election(
         budget=Fraction(process.budget_cents, 100),
         projects=[
             RuleProject(id=code, cost=Fraction(p.cost_cents, 100), name=p.title)
             for code, p in projects.items()
         ],
-        approvals=[frozenset(by_ballot[b]) for b in ballot_ids],
-        weights=[weights[b] for b in ballot_ids]
-        if any(weights[b] != 1 for b in ballot_ids)
-        else None,
+        approvals=approvals,
+        weights=voter_weights if any(w != 1 for w in voter_weights) else None,
         ballot_kind="cumulative" if process.ballot_kind == "cumulative" else "approval",
-        points=[dict(by_ballot[b]) for b in ballot_ids]
-        if process.ballot_kind == "cumulative"
-        else None,
+        points=points,
     )
     return election, projects
 
@@ -63,6 +83,16 @@ def _cents(value) -> int | None:
 def results_compute(*, process: Process) -> ProcessResult:
     """Count the ballots with the process's rule and store the explained outcome."""
     election, projects = process_election(process)
+    market_ballots = (
+        sum(
+            1
+            for approved in market_votes.market_ballots(process)
+            if approved & projects.keys()
+        )
+        if process.market_votes
+        else 0
+    )
+    ballots = len(election.approvals) - market_ballots
     explanation = explain(election, process.outcome_rule)
     rows = [
         {
@@ -92,8 +122,12 @@ def results_compute(*, process: Process) -> ProcessResult:
                 "rows": rows,
                 "share_cents": _cents(explanation.share),
                 "increase": explanation.increase,
+                "market_ballots": market_ballots,
+                "market_vote_weight": process.market_vote_weight
+                if market_ballots
+                else 0,
             },
-            "ballots_counted": len(election.approvals),
+            "ballots_counted": ballots,
         },
     )
     return result

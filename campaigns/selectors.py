@@ -1,0 +1,160 @@
+"""Reads of the campaigns app: what pages show, in a fixed number of queries."""
+
+import math
+
+from django.db.models import Case, CharField, Count, Q, Sum, Value, When
+from django.db.models.functions import Cast, Coalesce, Concat, Lower
+from django.utils import timezone
+
+from payments.models import Entry
+
+from .models import Campaign, MatchAllocation, Pledge
+from .services.closing import SWEEP
+from .services.pledges import COUNTING
+
+P = Pledge.Status
+
+
+def _backer_key():
+    """The same key as ``Pledge.backer_key``, in SQL, for distinct counts."""
+    return Case(
+        When(
+            backer__isnull=False,
+            then=Concat(Value("user:"), Cast("backer_id", CharField())),
+        ),
+        When(
+            ~Q(backer_email=""),
+            then=Concat(Value("email:"), Lower("backer_email")),
+        ),
+        default=Concat(Value("pledge:"), Cast("pk", CharField())),
+        output_field=CharField(),
+    )
+
+
+def campaign_totals(campaign: Campaign) -> dict:
+    """Pledged (commitments that count), backers, paid, and the money in the
+    ledger: what backers' payments brought and what match rounds added."""
+    counting = Q(status__in=COUNTING)
+    figures = Pledge.objects.filter(campaign=campaign).aggregate(
+        pledged=Sum("amount_cents", filter=counting),
+        paid=Sum("amount_cents", filter=Q(status=P.PAID)),
+        backers=Count(_backer_key(), filter=counting, distinct=True),
+        pledges=Count("pk", filter=counting),
+    )
+    ledger = Entry.objects.filter(account__code=campaign.account_code).aggregate(
+        raised=Sum(
+            "amount_cents",
+            filter=~Q(transaction__kind=SWEEP) & ~Q(transaction__kind="match"),
+        ),
+        matched=Sum("amount_cents", filter=Q(transaction__kind="match")),
+    )
+    pledged = figures["pledged"] or 0
+    goal = campaign.goal_cents
+    return {
+        "pledged_cents": pledged,
+        "paid_cents": figures["paid"] or 0,
+        "backers": figures["backers"] or 0,
+        "pledges": figures["pledges"] or 0,
+        "raised_cents": -(ledger["raised"] or 0),
+        "matched_cents": -(ledger["matched"] or 0),
+        "percent": math.floor(pledged * 100 / goal) if goal else 0,
+        "bar_percent": min(math.floor(pledged * 100 / goal), 100) if goal else 0,
+        "stretch_percent": min(
+            math.floor(pledged * 100 / campaign.stretch_goal_cents), 100
+        )
+        if campaign.stretch_goal_cents
+        else None,
+        "days_left": max((campaign.deadline - timezone.now()).days, 0)
+        if campaign.deadline > timezone.now()
+        else 0,
+        "goal_reached": pledged >= goal,
+    }
+
+
+def campaign_list_live():
+    return (
+        Campaign.objects.filter(status=Campaign.Status.LIVE)
+        .select_related("community", "project")
+        .order_by("deadline", "pk")
+    )
+
+
+def campaign_list_public(*, community=None):
+    campaigns = Campaign.objects.exclude(status=Campaign.Status.DRAFT).select_related(
+        "community", "project"
+    )
+    if community is not None:
+        campaigns = campaigns.filter(community=community)
+    return campaigns.annotate(
+        pledged=Coalesce(
+            Sum("pledges__amount_cents", filter=Q(pledges__status__in=COUNTING)), 0
+        )
+    ).order_by("status", "deadline", "pk")
+
+
+def campaign_tiers(campaign: Campaign):
+    return list(campaign.tiers.all())
+
+
+def campaign_recent_backers(campaign: Campaign, *, limit: int = 10):
+    return list(
+        Pledge.objects.filter(campaign=campaign, status__in=COUNTING)
+        .select_related("backer")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def campaign_origin(campaign: Campaign) -> dict:
+    """Where the project came from: its process, votes and place in the result."""
+    project = campaign.project
+    process = project.process
+    result = getattr(process, "result", None)
+    row = None
+    if result is not None:
+        row = next(
+            (
+                r
+                for r in result.explanation.get("rows", [])
+                if r["code"] == project.code
+            ),
+            None,
+        )
+    return {
+        "process": process,
+        "project": project,
+        "votes": row["votes"] if row else None,
+        "position": row["position"] if row else None,
+        "ballots": result.ballots_counted if result else None,
+        "proposals": list(project.source_proposals.values_list("title", flat=True)),
+    }
+
+
+def pledges_of(user):
+    return (
+        Pledge.objects.filter(backer=user)
+        .select_related("campaign", "payment", "reward_claim__tier")
+        .prefetch_related("receipts")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def process_money_supporters(process) -> dict[str, set[str]]:
+    """The ``market_votes`` provider: distinct backers per project code."""
+    rows = (
+        Pledge.objects.filter(campaign__project__process=process, status__in=COUNTING)
+        .annotate(key=_backer_key())
+        .values_list("campaign__project__code", "key")
+        .distinct()
+    )
+    result: dict[str, set[str]] = {}
+    for code, key in rows:
+        result.setdefault(code, set()).add(key)
+    return result
+
+
+def match_round_allocations(round_):
+    return list(
+        MatchAllocation.objects.filter(round=round_)
+        .select_related("campaign")
+        .order_by("-amount_cents", "campaign__title")
+    )

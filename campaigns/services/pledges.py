@@ -1,0 +1,330 @@
+"""Pledges: created with their payment (and reward), kept in step with it.
+
+A pledge's money is a ``payments.Payment`` (purpose ``pledge``) crediting the
+campaign's ledger account. The payment app tells us what happened through
+``payments.hooks`` (``pledge_payment_sync``), after its commit, once per
+change; the sync is idempotent, so a repeated call changes nothing.
+"""
+
+import datetime
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from payments import services as payments
+from payments.exceptions import PaymentError
+from payments.models import Payment
+from rewards.exceptions import RewardNotClaimable
+from rewards.models import Delivery, RewardClaim, RewardTier
+from rewards.services import reward_claim, reward_release
+
+from ..exceptions import CampaignNotOpen, PledgeBelowMinimum, PledgeStateError
+from ..models import Campaign, Pledge, PledgeEvent
+
+P = Pledge.Status
+C = Campaign.Status
+MIN_PLEDGE_CENTS = 100
+# A pledge whose card form was never completed gives its reward back after this.
+PENDING_EXPIRES_AFTER = datetime.timedelta(minutes=30)
+SHIPPING_FIELDS = ("name", "address", "postcode", "city")
+
+
+def _event(pledge: Pledge, kind: str, **detail) -> None:
+    PledgeEvent.objects.create(pledge=pledge, kind=kind, detail=detail)
+
+
+def campaign_lock_shared(campaign_pk: int) -> Campaign:
+    """The campaign under a shared row lock: pledges don't wait for each other,
+    a close (``FOR UPDATE``) waits for them and they wait for it."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT id FROM campaigns_campaign WHERE id = %s FOR SHARE",
+                [campaign_pk],
+            )
+        return Campaign.objects.get(pk=campaign_pk)
+    return Campaign.objects.select_for_update().get(pk=campaign_pk)
+
+
+def pledge_create(
+    *,
+    campaign: Campaign,
+    amount_cents: int,
+    backer=None,
+    tier: RewardTier | None = None,
+    anonymous: bool = False,
+    shipping: dict | None = None,
+    backer_name: str = "",
+    backer_email: str = "",
+    donor_tax_code: str = "",
+    donor_address: str = "",
+    language: str = "it",
+    offline: dict | None = None,
+) -> Pledge:
+    """Record a pledge, its payment and (if any) its reward, in one transaction.
+
+    ``offline`` (``method``, ``recorded_by``, ``place``, ``reference``) records
+    money received at a desk or by transfer instead of a card payment.
+
+    Raises CampaignNotOpen, PledgeBelowMinimum, RewardSoldOut or
+    RewardNotClaimable; then nothing is written. The reward is claimed last,
+    so the tier's row is locked only for the end of the transaction.
+    """
+    if amount_cents < MIN_PLEDGE_CENTS:
+        raise PledgeBelowMinimum(_("A pledge is at least 1 EUR."))
+    if tier is not None:
+        if tier.campaign_id != campaign.pk:
+            raise RewardNotClaimable(_("This reward belongs to another campaign."))
+        if amount_cents < tier.min_pledge_cents:
+            raise PledgeBelowMinimum(
+                _("This reward needs a pledge of at least %(amount)s.")
+                % {"amount": _money(tier.min_pledge_cents, campaign.currency)}
+            )
+        if tier.delivery == Delivery.SHIPPING and not all(
+            (shipping or {}).get(field, "").strip() for field in SHIPPING_FIELDS
+        ):
+            raise PledgeStateError(_("This reward is shipped: give the address."))
+    if backer is None and not backer_name.strip():
+        raise PledgeStateError(_("A pledge needs the backer's name."))
+    with transaction.atomic():
+        campaign = campaign_lock_shared(campaign.pk)
+        if not campaign.is_open:
+            raise CampaignNotOpen(_("This campaign does not take pledges now."))
+        email = backer_email or (backer.email if backer is not None else "")
+        pledge = Pledge.objects.create(
+            campaign=campaign,
+            backer=backer,
+            backer_name=backer_name.strip()[:160],
+            backer_email=email,
+            amount_cents=amount_cents,
+            anonymous=anonymous,
+            donor_tax_code=donor_tax_code.strip().upper()[:20],
+            donor_address=donor_address.strip()[:250],
+            language=language[:8],
+        )
+        description = f"{campaign.title} · pledge {pledge.pk}"
+        if offline is None:
+            pledge.payment = payments.payment_create(
+                purpose="pledge",
+                purpose_id=pledge.pk,
+                amount_cents=amount_cents,
+                credit_account=campaign.account_code,
+                currency=campaign.currency,
+                description=description,
+                payer_email=email,
+            )
+        else:
+            pledge.payment = payments.offline_record(
+                purpose="pledge",
+                purpose_id=pledge.pk,
+                amount_cents=amount_cents,
+                credit_account=campaign.account_code,
+                description=description,
+                **offline,
+            )
+        pledge.save(update_fields=["payment"])
+        _event(
+            pledge, "created", amount_cents=amount_cents, tier=getattr(tier, "pk", None)
+        )
+        if tier is not None:
+            reward_claim(tier=tier, pledge=pledge, shipping=shipping)
+    return pledge
+
+
+def _money(cents: int, currency: str) -> str:
+    from core.money import format_money
+
+    return format_money(cents, currency)
+
+
+def pledge_payment_start(*, pledge: Pledge) -> dict:
+    """What the card form needs: a SetupIntent (all-or-nothing: the card is
+    saved and charged only if the campaign succeeds) or a PaymentIntent
+    (keep-it-all: charged now). Returns ``{"mode", "client_secret"}``."""
+    pledge = Pledge.objects.select_related("campaign", "payment").get(pk=pledge.pk)
+    if pledge.status != P.PENDING or not pledge.campaign.is_open:
+        raise PledgeStateError(_("This pledge is not waiting for a card."))
+    if pledge.payment.method != Payment.Method.STRIPE:
+        raise PledgeStateError(_("This pledge is paid offline."))
+    try:
+        if pledge.campaign.all_or_nothing:
+            secret = payments.card_save_start(payment=pledge.payment)
+            return {"mode": "setup", "client_secret": secret}
+        secret = payments.charge_now(payment=pledge.payment)
+        return {"mode": "payment", "client_secret": secret}
+    except PaymentError as error:
+        raise PledgeStateError(str(error)) from error
+
+
+# The pledge status each payment status leads to, from the pledge statuses
+# where that move makes sense.
+_FOLLOWS = {
+    Payment.Status.CARD_SAVED: (P.COMMITTED, {P.PENDING}),
+    Payment.Status.SUCCEEDED: (
+        P.PAID,
+        {P.PENDING, P.COMMITTED, P.ACTION_REQUIRED, P.GIVEN_UP},
+    ),
+    Payment.Status.ACTION_REQUIRED: (P.ACTION_REQUIRED, {P.PENDING, P.COMMITTED}),
+    Payment.Status.GIVEN_UP: (P.GIVEN_UP, {P.ACTION_REQUIRED, P.COMMITTED}),
+    Payment.Status.CANCELED: (P.CANCELED, {P.PENDING}),
+}
+RELEASES_REWARD = {P.GIVEN_UP, P.CANCELED, P.NOT_FUNDED, P.REFUNDED}
+COUNTING = {P.COMMITTED, P.PAID, P.ACTION_REQUIRED}
+
+
+def pledge_payment_sync(payment_id: int, what: str = "") -> Pledge | None:
+    """Bring the pledge in line with its payment (the ``pledge`` hook)."""
+    with transaction.atomic():
+        pledge = (
+            Pledge.objects.select_for_update(of=("self",))
+            .filter(payment_id=payment_id)
+            .select_related("payment")
+            .first()
+        )
+        if pledge is None:
+            return None
+        payment = pledge.payment
+        before = pledge.status
+        after = before
+        follow = _FOLLOWS.get(payment.status)
+        if follow and before in follow[1]:
+            after = follow[0]
+        if (
+            payment.status == Payment.Status.SUCCEEDED
+            and payments.refundable_cents(payment) == 0
+        ):
+            after = P.REFUNDED
+        if after != before:
+            _pledge_move(pledge, after, reason=what or payment.status)
+    if after != before:
+        _after_move(pledge, before, after)
+    return pledge
+
+
+def _pledge_move(pledge: Pledge, status: str, *, reason: str = "") -> None:
+    """Change status (the caller holds the pledge's row lock) and record it."""
+    before = pledge.status
+    pledge.status = status
+    pledge.save(update_fields=["status", "updated_at"])
+    _event(pledge, "status", before=before, after=status, reason=reason)
+    if status in RELEASES_REWARD:
+        claim = RewardClaim.objects.filter(pledge=pledge).first()
+        if claim is not None:
+            reward_release(claim_id=claim.pk)
+
+
+def _after_move(pledge: Pledge, before: str, after: str) -> None:
+    """Side effects once the move has committed: receipts, e-mails, fund sweeps."""
+    from .. import tasks
+
+    if after in {P.COMMITTED, P.PAID} and before == P.PENDING:
+        tasks.receipt_render_task.delay(pledge.pk, "pledge")
+    if after == P.PAID and _donation_possible(pledge):
+        tasks.receipt_render_task.delay(pledge.pk, "donation")
+    if after == P.PAID:
+        campaign = Campaign.objects.only("status").get(pk=pledge.campaign_id)
+        if campaign.status in {C.SUCCEEDED, C.ENDED}:
+            from .closing import campaign_sweep
+
+            campaign_sweep(campaign=campaign)
+    if after == P.REFUNDED:
+        from .closing import campaign_sweep
+
+        campaign_sweep(campaign=Campaign.objects.get(pk=pledge.campaign_id))
+    if after in {P.ACTION_REQUIRED, P.GIVEN_UP, P.NOT_FUNDED}:
+        tasks.pledge_notify_task.delay(pledge.pk, after)
+
+
+def _donation_possible(pledge: Pledge) -> bool:
+    from participation.models import Community
+
+    return (
+        not RewardClaim.objects.filter(pledge_id=pledge.pk).exists()
+        and Community.objects.filter(
+            campaigns__pk=pledge.campaign_id, nonprofit=True
+        ).exists()
+    )
+
+
+def pledge_cancel(*, pledge: Pledge, by=None) -> Pledge:
+    """The backer withdraws a pledge before it is charged (reward back in stock)."""
+    with transaction.atomic():
+        locked = (
+            Pledge.objects.select_for_update(of=("self",))
+            .select_related("campaign", "payment")
+            .get(pk=pledge.pk)
+        )
+        if locked.status not in {P.PENDING, P.COMMITTED}:
+            raise PledgeStateError(_("Only a pledge not yet charged can be withdrawn."))
+        if not locked.campaign.is_open:
+            raise PledgeStateError(_("The campaign has closed: the pledge stays."))
+        payments.payment_cancel(payment=locked.payment, reason="withdrawn by backer")
+        _pledge_move(locked, P.CANCELED, reason="withdrawn")
+    return locked
+
+
+def pledge_offline_record(
+    *,
+    campaign: Campaign,
+    amount_cents: int,
+    method: str,
+    recorded_by,
+    backer_name: str,
+    backer_email: str = "",
+    tier: RewardTier | None = None,
+    anonymous: bool = False,
+    place: str = "",
+    reference: str = "",
+    shipping: dict | None = None,
+    donor_tax_code: str = "",
+    donor_address: str = "",
+) -> Pledge:
+    """A pledge brought to the desk or by bank transfer: it counts once a
+    second operator confirms the money (``payments.services.offline_confirm``)."""
+    pledge = pledge_create(
+        campaign=campaign,
+        amount_cents=amount_cents,
+        tier=tier,
+        anonymous=anonymous,
+        shipping=shipping,
+        backer_name=backer_name,
+        backer_email=backer_email,
+        donor_tax_code=donor_tax_code,
+        donor_address=donor_address,
+        offline={
+            "method": method,
+            "recorded_by": recorded_by,
+            "place": place,
+            "reference": reference,
+        },
+    )
+    return pledge
+
+
+def pledges_expire_stale(*, now=None) -> int:
+    """Cancel pledges whose card form was left unfinished; their rewards go back."""
+    now = now or timezone.now()
+    stale = Pledge.objects.filter(
+        status=P.PENDING,
+        created_at__lt=now - PENDING_EXPIRES_AFTER,
+        payment__method=Payment.Method.STRIPE,
+        payment__status=Payment.Status.PENDING,
+    ).values_list("pk", flat=True)
+    count = 0
+    for pledge_id in list(stale):
+        with transaction.atomic():
+            pledge = (
+                Pledge.objects.select_for_update(of=("self",))
+                .select_related("payment")
+                .get(pk=pledge_id)
+            )
+            if pledge.status != P.PENDING:
+                continue
+            try:
+                payments.payment_cancel(payment=pledge.payment, reason="expired")
+            except PaymentError:
+                continue
+            _pledge_move(pledge, P.CANCELED, reason="expired")
+            count += 1
+    return count

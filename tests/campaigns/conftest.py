@@ -1,0 +1,97 @@
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from campaigns import services
+from campaigns.models import Campaign
+from participation.models import ProcessResult, Role
+from payments.gateways.stripe_client import stripe_client
+from payments.services import card_save_confirm, card_save_start
+from tests.factories import (
+    CommunityFactory,
+    MembershipFactory,
+    ProcessFactory,
+    ProjectFactory,
+    UserFactory,
+)
+from tests.payments.conftest import card
+
+OK, DECLINED_LATER, NEEDS_AUTH = (
+    "4242424242424242",
+    "4000000000000341",
+    "4000002760003184",
+)
+
+
+def winning_project(community=None, *, cost_cents=50_000, code="P01"):
+    community = community or CommunityFactory(kind="prison")
+    process = ProcessFactory(community=community, phase="results")
+    project = ProjectFactory(process=process, code=code, cost_cents=cost_cents)
+    ProcessResult.objects.create(
+        process=process,
+        rule="greedy",
+        winners=[code],
+        explanation={"rows": [{"code": code, "votes": 42, "position": 1}]},
+        ballots_counted=80,
+    )
+    return project
+
+
+def live_campaign(*, goal_cents=10_000, model="all_or_nothing", project=None, **kw):
+    project = project or winning_project()
+    now = timezone.now()
+    campaign = services.campaign_create(
+        project=project,
+        title=kw.pop("title", f"Campaign for {project.title}"),
+        story="A story.",
+        slug=kw.pop("slug", f"campaign-{project.pk}"),
+        goal_cents=goal_cents,
+        starts_at=now - datetime.timedelta(minutes=1),
+        deadline=now + datetime.timedelta(days=30),
+        funding_model=model,
+        **kw,
+    )
+    return services.campaign_publish(campaign=campaign)
+
+
+def past_deadline(campaign):
+    """Move the deadline into the past (tests stand in for the passing of time)."""
+    now = timezone.now()
+    Campaign.objects.filter(pk=campaign.pk).update(
+        starts_at=now - datetime.timedelta(days=31),
+        deadline=now - datetime.timedelta(seconds=1),
+    )
+    campaign.refresh_from_db()
+    return campaign
+
+
+def saved_card_pledge(
+    campaign, number=OK, *, amount_cents=2_000, backer=None, tier=None
+):
+    pledge = services.pledge_create(
+        campaign=campaign,
+        amount_cents=amount_cents,
+        backer=backer or UserFactory(),
+        tier=tier,
+        shipping={
+            "name": "A",
+            "address": "Via Roma 1",
+            "postcode": "00100",
+            "city": "Roma",
+        }
+        if tier is not None and tier.delivery == "shipping"
+        else None,
+    )
+    payment = pledge.payment
+    card_save_start(payment=payment)
+    payment.refresh_from_db()
+    card_save_confirm(payment=payment, payment_method=card(stripe_client(), number))
+    pledge.refresh_from_db()
+    return pledge
+
+
+@pytest.fixture
+def facilitator():
+    membership = MembershipFactory(role=Role.FACILITATOR)
+    return membership.user, membership.community

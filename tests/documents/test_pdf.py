@@ -1,0 +1,192 @@
+"""The PDF URL fetcher serves data: URIs and our static files, nothing else.
+
+What the fetcher and WeasyPrint touch is watched with a Python audit hook
+("open", socket and urllib events), so the tests see real behaviour without
+replacing any code.
+"""
+
+import base64
+import io
+import logging
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from PIL import Image
+from weasyprint.urls import URLFetchingError
+
+from documents.pdf import StaticOnlyFetcher, render_pdf_string
+
+STATIC_DIR = Path(settings.BASE_DIR) / "static"
+RECEIPT_CSS = STATIC_DIR / "css" / "receipt.css"
+NETWORK_EVENTS = {"socket.connect", "socket.getaddrinfo", "urllib.Request"}
+
+
+class ResourceAudit:
+    """Records file opens and network attempts while ``active``.
+
+    Audit hooks cannot be removed, so one instance is installed for the whole
+    process and switched on only inside the ``audit`` fixture.
+    """
+
+    def __init__(self):
+        self.active = False
+        self.events = []
+
+    def __call__(self, event, args):
+        if self.active and (event == "open" or event in NETWORK_EVENTS):
+            self.events.append((event, args))
+
+    @property
+    def opened(self) -> list[str]:
+        return [str(args[0]) for event, args in self.events if event == "open" and args]
+
+    @property
+    def network(self) -> list:
+        return [(event, args) for event, args in self.events if event != "open"]
+
+
+_AUDIT = ResourceAudit()
+sys.addaudithook(_AUDIT)
+
+
+@pytest.fixture
+def audit():
+    _AUDIT.events.clear()
+    _AUDIT.active = True
+    try:
+        yield _AUDIT
+    finally:
+        _AUDIT.active = False
+
+
+def png_bytes(width=4, height=3) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 30, 30)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def png_data_uri(width=4, height=3) -> str:
+    encoded = base64.b64encode(png_bytes(width, height)).decode()
+    return f"data:image/png;base64,{encoded}"
+
+
+# --- the fetcher on its own ---------------------------------------------------
+
+
+def test_fetcher_decodes_a_base64_data_uri_with_its_media_type(audit):
+    response = StaticOnlyFetcher().fetch(png_data_uri())
+
+    assert response.read() == png_bytes()
+    assert response.content_type == "image/png"
+    assert audit.network == []
+
+
+def test_fetcher_decodes_a_percent_encoded_data_uri_with_its_charset(audit):
+    response = StaticOnlyFetcher().fetch(
+        "data:text/css;charset=utf-8,p%20%7B%20color%3A%20red%20%7D%20%2F*%C3%A8*%2F"
+    )
+
+    assert response.read() == "p { color: red } /*è*/".encode()
+    assert response.content_type == "text/css"
+    assert response.charset == "utf-8"
+    assert audit.network == []
+
+
+def test_fetcher_gives_a_data_uri_without_media_type_the_rfc_default():
+    response = StaticOnlyFetcher().fetch("data:,A%20note")
+
+    assert response.read() == b"A note"
+    assert response.content_type == "text/plain"
+    assert response.charset == "US-ASCII"
+
+
+def test_fetcher_serves_a_static_css_file(audit):
+    response = StaticOnlyFetcher().fetch("static:css/receipt.css")
+
+    assert response.read() == RECEIPT_CSS.read_bytes()
+    assert response.content_type == "text/css"
+    assert str(RECEIPT_CSS) in audit.opened
+    assert audit.network == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "static:../../settings",
+        "static:../config/settings.py",
+        "static:css/../../config/settings.py",
+        "static:%2e%2e/config/settings.py",
+        "static:css/missing.css",
+        "static:css",
+        "file:///etc/passwd",
+        RECEIPT_CSS.as_uri(),
+        "FILE:///etc/passwd",
+        "http://127.0.0.1/",
+        "https://example.org",
+        "ftp://example.org/receipt.css",
+        "javascript:alert(1)",
+        "css/receipt.css",
+        "data:image/png;base64,@@@@",
+        "data:image/png;base64",
+    ],
+)
+def test_fetcher_refuses_everything_else_without_touching_it(audit, url):
+    with pytest.raises(URLFetchingError):
+        StaticOnlyFetcher().fetch(url)
+
+    assert audit.opened == []
+    assert audit.network == []
+
+
+# --- through a real render ----------------------------------------------------
+
+
+def pdf_images(pdf: bytes) -> list[tuple[int, int]]:
+    """(width, height) of every image in the PDF, from poppler's pdfimages."""
+    listing = subprocess.run(
+        ["pdfimages", "-list", "-"],
+        input=pdf,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    rows = listing.splitlines()[2:]  # a header line and a rule
+    return [(int(row.split()[3]), int(row.split()[4])) for row in rows]
+
+
+def pdf_text(pdf: bytes) -> str:
+    return subprocess.run(
+        ["pdftotext", "-layout", "-", "-"],
+        input=pdf,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+
+
+def test_render_skips_refused_resources_and_embeds_data_uris(audit, caplog):
+    html = f"""<!doctype html>
+    <html lang="en"><head><meta charset="utf-8">
+      <link rel="stylesheet" href="http://169.254.169.254/">
+      <link rel="stylesheet" href="data:text/css,.gone%20%7Bdisplay%3Anone%7D">
+    </head><body>
+      <p>Visible paragraph</p>
+      <p class="gone">Hidden paragraph</p>
+      <img src="file:///etc/hostname" alt="">
+      <img src="{png_data_uri(4, 3)}" alt="">
+    </body></html>"""
+
+    with caplog.at_level(logging.ERROR, logger="weasyprint"):
+        pdf = render_pdf_string(html)
+
+    assert pdf.startswith(b"%PDF-")
+    assert pdf_images(pdf) == [(4, 3)]  # the data: image, and only it
+    text = pdf_text(pdf)
+    assert "Visible paragraph" in text
+    assert "Hidden paragraph" not in text  # the data: stylesheet applied
+    logged = caplog.text
+    assert "file:///etc/hostname" in logged
+    assert "http://169.254.169.254/" in logged
+    assert audit.network == []
+    assert not any(path.startswith("/etc/hostname") for path in audit.opened)
