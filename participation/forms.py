@@ -146,6 +146,8 @@ class RulesForm(forms.ModelForm):
             "points_total",
             "points_max_per_project",
             "outcome_rule",
+            "market_votes",
+            "market_vote_weight",
         ]
 
 

@@ -174,3 +174,17 @@ def results_for_display(process: Process) -> dict | None:
     from .services.results import result_rows
 
     return result_rows(process, result)
+
+
+def money_supporters(process: Process) -> list[dict]:
+    """The "supporters with money" ranking: distinct backers per project."""
+    from . import market_votes
+
+    ranking = market_votes.supporters_ranking(process)
+    if not ranking:
+        return []
+    titles = dict(process.projects.values_list("code", "title"))
+    return [
+        {"code": code, "title": titles.get(code, code), "backers": count}
+        for code, count in ranking
+    ]

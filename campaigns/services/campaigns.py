@@ -7,7 +7,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from participation.exceptions import ProcessError
 from participation.models import Project
+from participation.services.images import image_strip_metadata
 from rewards.models import RewardTier
 
 from ..exceptions import CampaignError, CampaignStateError
@@ -69,6 +71,12 @@ def campaign_create(
         raise CampaignError(_("The deadline must be in the future."))
     if funding_model not in FundingModel.values:
         raise CampaignError(_("Unknown funding model."))
+    picture = None
+    if image:
+        try:
+            picture = image_strip_metadata(image)
+        except ProcessError as error:
+            raise CampaignError(str(error)) from error
     try:
         with transaction.atomic():
             campaign = Campaign.objects.create(
@@ -83,7 +91,7 @@ def campaign_create(
                 funding_model=funding_model,
                 starts_at=starts_at,
                 deadline=deadline,
-                image=image or "",
+                image=picture or "",
                 created_by=created_by,
             )
             _event(campaign, "created", by=getattr(created_by, "pk", None))

@@ -199,6 +199,11 @@ def pledge_payment_sync(payment_id: int, what: str = "") -> Pledge | None:
             _pledge_move(pledge, after, reason=what or payment.status)
     if after != before:
         _after_move(pledge, before, after)
+    elif what == "refunded" or what.startswith("dispute"):
+        # A partial refund or a dispute moved money on the campaign's account.
+        from .closing import campaign_sweep
+
+        campaign_sweep(campaign=Campaign.objects.get(pk=pledge.campaign_id))
     return pledge
 
 

@@ -14,6 +14,8 @@ RULE_FIELDS = (
     "points_total",
     "points_max_per_project",
     "outcome_rule",
+    "market_votes",
+    "market_vote_weight",
 )
 
 

@@ -97,6 +97,7 @@ class ResultsView(ProcessMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["results"] = selectors.results_for_display(self.process)
+        context["money_supporters"] = selectors.money_supporters(self.process)
         return context
 
 

@@ -2,7 +2,7 @@ import datetime
 
 import pytest
 from django.core import mail
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from campaigns import services
 from campaigns.exceptions import (
@@ -302,3 +302,52 @@ def test_donation_receipts_are_numbered_in_sequence_for_a_nonprofit(stripe_emula
     year = timezone.localdate().year
     assert numbers == [f"{year}/000001", None, f"{year}/000002"]
     assert Pledge.objects.filter(donor_tax_code="RSSMRA80A01H501U").count() == 3
+
+
+def test_a_partial_refund_after_success_comes_back_from_the_project_fund(
+    stripe_emulator,
+):
+    from payments.services import refund_create
+
+    campaign = live_campaign(goal_cents=1_000)
+    pledge = saved_card_pledge(campaign, amount_cents=3_000)
+    services.campaign_close(campaign=past_deadline(campaign))
+    assert account_balance(campaign.project_fund_code) == -3_000
+    pledge.refresh_from_db()
+
+    refund_create(payment=pledge.payment, amount_cents=1_000, reason="broken mug")
+
+    pledge.refresh_from_db()
+    assert pledge.status == "paid"
+    assert account_balance(campaign.project_fund_code) == -2_000
+    assert account_balance(campaign.account_code) == 0
+
+    refund_create(payment=pledge.payment, amount_cents=2_000)
+
+    pledge.refresh_from_db()
+    assert pledge.status == "refunded"
+    assert account_balance(campaign.project_fund_code) == 0
+    _books_balance()
+
+
+def test_a_campaign_picture_loses_its_location_data():
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    picture = Image.new("RGB", (40, 30), "green")
+    exif = Image.Exif()
+    exif[0x010F] = "Camera maker"  # a tag that must not survive
+    raw = io.BytesIO()
+    picture.save(raw, format="JPEG", exif=exif)
+    upload = SimpleUploadedFile("p.jpg", raw.getvalue(), "image/jpeg")
+    campaign = live_campaign(image=upload)
+    with Image.open(campaign.image.path) as stored:
+        assert dict(stored.getexif()) == {}
+    with translation.override("en"), pytest.raises(CampaignError, match="image"):
+        live_campaign(
+            project=winning_project(code="P02"),
+            slug="other",
+            image=SimpleUploadedFile("x.jpg", b"not a picture", "image/jpeg"),
+        )
