@@ -432,6 +432,31 @@ def payment_intent_apply(intent: dict, *, fee_cents: int | None = None) -> Payme
     return payment
 
 
+def payment_refresh(*, payment: Payment) -> Payment:
+    """Ask Stripe, from the server, where an unfinished card payment stands
+    and apply it (what the webhook would have said). Safe to call at any time:
+    the browser's word is never taken, only Stripe's current state."""
+    if payment.method != Payment.Method.STRIPE or payment.status in FINAL:
+        return payment
+    client = stripe_client()
+    try:
+        if payment.stripe_payment_intent_id:
+            intent = client.v1.payment_intents.retrieve(
+                payment.stripe_payment_intent_id
+            ).to_dict()
+            payment_intent_apply(intent, fee_cents=intent_fee_cents(intent))
+        elif payment.stripe_setup_intent_id and payment.status == S.PENDING:
+            setup_intent_apply(
+                client.v1.setup_intents.retrieve(
+                    payment.stripe_setup_intent_id
+                ).to_dict()
+            )
+    except stripe.StripeError as error:
+        logger.warning("payment %s not refreshed: %s", payment.pk, error)
+    payment.refresh_from_db()
+    return payment
+
+
 def action_required_give_up(*, now=None) -> int:
     """Give up payments whose grace period is over; the owners are told."""
     now = now or timezone.now()

@@ -102,6 +102,16 @@ def stripe_reconcile(*, limit: int = 100) -> int:
                 data, fee_cents=services.intent_fee_cents(data)
             )
             applied += 1
+    # Saved cards: the emulator sends no setup_intent webhook, and one can be
+    # missed in production too; a pending payment with a SetupIntent is asked.
+    pending = Payment.objects.filter(
+        status=Payment.Status.PENDING,
+        method=Payment.Method.STRIPE,
+        created_at__gte=timezone.now() - timezone.timedelta(days=2),
+    ).exclude(stripe_setup_intent_id="")
+    for payment in pending.order_by("pk")[:limit]:
+        services.payment_refresh(payment=payment)
+        applied += 1
     for refund in client.v1.refunds.list(params={"limit": limit}).data:
         if services.stripe_refund_sync(refund.to_dict()) is not None:
             applied += 1

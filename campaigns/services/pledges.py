@@ -34,17 +34,29 @@ def _event(pledge: Pledge, kind: str, **detail) -> None:
     PledgeEvent.objects.create(pledge=pledge, kind=kind, detail=detail)
 
 
+# One round trip on PostgreSQL: the campaign under a shared lock, and the id
+# the new pledge will have (so its payment is created already pointing at it).
+_LOCK_SHARED_SQL = (
+    "SELECT *, nextval(pg_get_serial_sequence(%s, 'id')) AS next_pledge_id"
+    " FROM {campaign} WHERE id = %s FOR SHARE"
+)
+
+
 def campaign_lock_shared(campaign_pk: int) -> Campaign:
     """The campaign under a shared row lock: pledges don't wait for each other,
-    a close (``FOR UPDATE``) waits for them and they wait for it."""
+    a close (``FOR UPDATE``) waits for them and they wait for it.
+
+    On PostgreSQL the same statement reserves an id for the next pledge
+    (``campaign.next_pledge_id``); elsewhere that attribute is None."""
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT id FROM campaigns_campaign WHERE id = %s FOR SHARE",
-                [campaign_pk],
-            )
-        return Campaign.objects.get(pk=campaign_pk)
-    return Campaign.objects.select_for_update().get(pk=campaign_pk)
+        sql = _LOCK_SHARED_SQL.format(campaign=Campaign._meta.db_table)
+        found = list(Campaign.objects.raw(sql, [Pledge._meta.db_table, campaign_pk]))
+        if not found:
+            raise Campaign.DoesNotExist(f"no campaign {campaign_pk}")
+        return found[0]
+    campaign = Campaign.objects.select_for_update().get(pk=campaign_pk)
+    campaign.next_pledge_id = None
+    return campaign
 
 
 def pledge_create(
@@ -92,7 +104,8 @@ def pledge_create(
         if not campaign.is_open:
             raise CampaignNotOpen(_("This campaign does not take pledges now."))
         email = backer_email or (backer.email if backer is not None else "")
-        pledge = Pledge.objects.create(
+        pledge = Pledge(
+            pk=campaign.next_pledge_id,
             campaign=campaign,
             backer=backer,
             backer_name=backer_name.strip()[:160],
@@ -103,6 +116,11 @@ def pledge_create(
             donor_address=donor_address.strip()[:250],
             language=language[:8],
         )
+        # With its id reserved, the pledge is inserted once, with its payment;
+        # without (SQLite), it is inserted first and linked to it after.
+        link_after = pledge.pk is None
+        if link_after:
+            pledge.save(force_insert=True)
         description = f"{campaign.title} · pledge {pledge.pk}"
         if offline is None:
             pledge.payment = payments.payment_create(
@@ -123,7 +141,10 @@ def pledge_create(
                 description=description,
                 **offline,
             )
-        pledge.save(update_fields=["payment"])
+        if link_after:
+            pledge.save(update_fields=["payment"])
+        else:
+            pledge.save(force_insert=True)
         _event(
             pledge, "created", amount_cents=amount_cents, tier=getattr(tier, "pk", None)
         )

@@ -149,3 +149,46 @@ def test_the_fee_is_read_from_the_charges_balance_transaction(stripe_emulator):
     # localstripe charges no fee; the path to it (charge, balance transaction) works.
     assert intent_fee_cents(intent.to_dict()) == 0
     assert intent_fee_cents({"status": "processing"}) == 0
+
+
+def _card_confirmed_in_stripe_only():
+    """A card saved in Stripe (as Stripe.js does) whose news never reached us."""
+    from payments.services import card_save_start
+
+    payment = payment_create(
+        purpose="test", purpose_id=9, amount_cents=1200, credit_account="campaign:3"
+    )
+    card_save_start(payment=payment)
+    payment.refresh_from_db()
+    client = stripe_client()
+    client.v1.setup_intents.confirm(
+        payment.stripe_setup_intent_id,
+        params={"payment_method": card(client, "4242424242424242")},
+    )
+    assert Payment.objects.get(pk=payment.pk).status == "pending"
+    return payment
+
+
+def test_reconciliation_finds_a_card_saved_without_a_webhook(stripe_emulator):
+    payment = _card_confirmed_in_stripe_only()
+
+    stripe_reconcile()
+
+    payment.refresh_from_db()
+    assert payment.status == "card_saved"
+    assert payment.stripe_payment_method_id.startswith("pm_")
+
+
+def test_a_refresh_asks_stripe_and_never_trusts_the_browser(stripe_emulator):
+    from payments.services import payment_refresh
+
+    payment = payment_create(
+        purpose="test", purpose_id=10, amount_cents=800, credit_account="campaign:3"
+    )
+    charge_now(payment=payment)  # an intent the payer has not confirmed
+    payment.refresh_from_db()
+
+    assert payment_refresh(payment=payment).status == "pending"
+    saved = _card_confirmed_in_stripe_only()
+    assert payment_refresh(payment=saved).status == "card_saved"
+    assert LedgerTransaction.objects.count() == 0

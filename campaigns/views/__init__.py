@@ -1,0 +1,1 @@
+"""The campaign pages: public, backers', facilitators'."""

@@ -1,0 +1,107 @@
+"""Pages anyone can read: the campaigns, one campaign, one match round."""
+
+from decimal import Decimal
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.views.generic import TemplateView
+
+from .. import selectors, services
+from ..models import Campaign, MatchRound
+from .base import CampaignMixin
+
+C = Campaign.Status
+
+
+class CampaignListView(TemplateView):
+    template_name = "campaigns/campaign_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        campaigns = list(selectors.campaign_list_public())
+        context["live"] = [c for c in campaigns if c.status == C.LIVE]
+        context["closed"] = [c for c in campaigns if c.status != C.LIVE]
+        return context
+
+
+class CampaignDetailView(CampaignMixin, TemplateView):
+    """The campaign page, in a fixed number of queries whatever its size."""
+
+    template_name = "campaigns/campaign_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        campaign = self.campaign
+        context.update(
+            totals=selectors.campaign_totals(campaign),
+            tiers=selectors.campaign_tiers(campaign),
+            updates=list(campaign.updates.all()),
+            origin=selectors.campaign_origin(campaign),
+            match_rounds=list(campaign.match_rounds.all()),
+            backers=selectors.campaign_recent_backers(campaign),
+            is_open=campaign.is_open,
+            phase=campaign_phase(campaign),
+        )
+        return context
+
+
+def campaign_phase(campaign: Campaign) -> str:
+    """Where the campaign is in time, for its page: open, upcoming, closing
+    (deadline passed, close not run yet) or closed."""
+    if campaign.is_open:
+        return "open"
+    if campaign.status == C.LIVE:
+        return "upcoming" if timezone.now() < campaign.starts_at else "closing"
+    return "closed"
+
+
+class MatchRoundView(TemplateView):
+    template_name = "campaigns/match_round.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        round_ = get_object_or_404(
+            MatchRound.objects.select_related("community"), pk=kwargs["pk"]
+        )
+        campaigns = list(round_.campaigns.exclude(status=C.DRAFT).order_by("title"))
+        closed = round_.status == MatchRound.Status.CLOSED
+        if closed:
+            allocations = {
+                a.campaign_id: {
+                    "backers": a.backers,
+                    "pledged_cents": a.pledged_cents,
+                    "cents": a.amount_cents,
+                    "capped": a.capped,
+                }
+                for a in selectors.match_round_allocations(round_)
+            }
+        else:
+            allocations = {
+                a.key: {"cents": a.cents, "capped": a.capped}
+                for a in services.match_round_preview(round_)
+            }
+        rows = []
+        for campaign in campaigns:
+            totals = selectors.campaign_totals(campaign)
+            allocation = allocations.get(campaign.pk)
+            rows.append(
+                {
+                    "campaign": campaign,
+                    "backers": allocation["backers"]
+                    if closed and allocation
+                    else totals["backers"],
+                    "pledged_cents": allocation["pledged_cents"]
+                    if closed and allocation
+                    else totals["pledged_cents"],
+                    "match_cents": allocation["cents"] if allocation else None,
+                    "capped": bool(allocation and allocation["capped"]),
+                }
+            )
+        context.update(
+            round=round_,
+            rows=rows,
+            closed=closed,
+            factor=Decimal(round_.factor_percent) / 100,
+            funded_cents=services.match_pool_funded_cents(round_),
+        )
+        return context
