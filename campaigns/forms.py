@@ -12,7 +12,7 @@ from participation.forms import MoneyField
 from payments.models import Payment
 from rewards.models import Delivery, RewardClaim, RewardTier
 
-from .models import FundingModel
+from .models import FundingModel, MatchRound
 from .services.pledges import MIN_PLEDGE_CENTS
 
 # Far above any real pledge or goal, far below what the database column holds.
@@ -341,3 +341,69 @@ class OfflinePledgeForm(ShippingFieldsMixin, forms.Form):
             "shipping": self.shipping(),
             **self.donor(),
         }
+
+
+class MatchRoundForm(forms.Form):
+    """A sponsor's pool over some campaigns of one community."""
+
+    title = forms.CharField(label=_("Title"), max_length=200)
+    sponsor = forms.CharField(
+        label=_("Sponsor"),
+        max_length=200,
+        help_text=_("The municipality, enterprise or foundation that gives the pool."),
+    )
+    description = forms.CharField(
+        label=_("Description (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    pool_cents = AmountField(label=_("Pool (EUR)"))
+    mode = forms.ChoiceField(
+        label=_("How the pool is shared"),
+        choices=MatchRound.Mode.choices,
+        widget=forms.RadioSelect,
+        initial=MatchRound.Mode.QUADRATIC,
+    )
+    factor_percent = forms.IntegerField(
+        label=_("Match factor (%)"),
+        min_value=1,
+        max_value=1000,
+        initial=100,
+        help_text=_("For matching each pledge: 100 gives one euro per euro pledged."),
+    )
+    cap_per_pledge_cents = AmountField(
+        label=_("Cap per pledge (EUR, optional)"),
+        required=False,
+        help_text=_("For matching each pledge: the most one pledge can bring."),
+    )
+    cap_per_campaign_cents = AmountField(
+        label=_("Cap per campaign (EUR, optional)"), required=False
+    )
+    campaigns = forms.ModelMultipleChoiceField(
+        label=_("Campaigns"),
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    reference = forms.CharField(
+        label=_("Reference of the sponsor's bank transfer"),
+        max_length=120,
+        required=False,
+        help_text=_("The pool counts once a second operator confirms the transfer."),
+    )
+
+    def __init__(self, *args, community, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .models import Campaign
+
+        self.fields["campaigns"].queryset = (
+            Campaign.objects.filter(community=community)
+            .exclude(status=Campaign.Status.DRAFT)
+            .order_by("title")
+        )
+
+    def clean(self):
+        data = super().clean()
+        for cap in ("cap_per_pledge_cents", "cap_per_campaign_cents"):
+            if data.get(cap) == 0:
+                self.add_error(cap, _("Leave it empty for no cap."))
+        return data

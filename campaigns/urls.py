@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import backer, manage, public
+from .views import backer, manage, public, rounds
 
 app_name = "campaigns"
 
@@ -8,6 +8,16 @@ urlpatterns = [
     path("", public.CampaignListView.as_view(), name="list"),
     path("me/", backer.MyPledgesView.as_view(), name="my-pledges"),
     path("match/<int:pk>/", public.MatchRoundView.as_view(), name="match-round"),
+    path(
+        "match/<int:pk>/allocate/",
+        rounds.MatchRoundAllocateView.as_view(),
+        name="match-round-allocate",
+    ),
+    path(
+        "match/new/<slug:slug>/",
+        rounds.MatchRoundCreateView.as_view(),
+        name="match-round-create",
+    ),
     path("new/<int:project_id>/", manage.CampaignCreateView.as_view(), name="create"),
     path("pledges/<int:pk>/", backer.PledgeDetailView.as_view(), name="pledge"),
     path("pledges/<int:pk>/pay/", backer.PledgePayView.as_view(), name="pledge-pay"),

@@ -6,6 +6,8 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views.generic import TemplateView
 
+from participation import permissions
+
 from .. import selectors, services
 from ..models import Campaign, MatchRound
 from .base import CampaignMixin
@@ -103,5 +105,8 @@ class MatchRoundView(TemplateView):
             closed=closed,
             factor=Decimal(round_.factor_percent) / 100,
             funded_cents=services.match_pool_funded_cents(round_),
+            can_facilitate=permissions.can_facilitate(
+                self.request.user, round_.community
+            ),
         )
         return context

@@ -14,7 +14,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _process_with_two_projects():
-    process = ProcessFactory(phase="results", budget_cents=30_000, outcome_rule="greedy")
+    process = ProcessFactory(
+        phase="results", budget_cents=30_000, outcome_rule="greedy"
+    )
     a = ProjectFactory(process=process, code="A", cost_cents=30_000)
     b = ProjectFactory(process=process, code="B", cost_cents=30_000)
     ProcessResult.objects.create(
@@ -30,7 +32,9 @@ def _process_with_two_projects():
 
 
 def _pledge(campaign, backer, cents=1_000, status="committed"):
-    pledge = services.pledge_create(campaign=campaign, amount_cents=cents, backer=backer)
+    pledge = services.pledge_create(
+        campaign=campaign, amount_cents=cents, backer=backer
+    )
     pledge.__class__.objects.filter(pk=pledge.pk).update(status=status)
     return pledge
 

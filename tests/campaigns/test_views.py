@@ -735,3 +735,67 @@ def test_the_results_page_links_the_winners_campaigns(client):
     assert reverse("campaigns:manage", args=[campaign.slug]) in facilitating
     overview = client.get(project.process.get_absolute_url()).content.decode()
     assert reverse("campaigns:create", args=[without.pk]) in overview
+
+
+# --- match rounds, by facilitators --------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_facilitator_opens_a_round_and_allocates_it_after_the_close(
+    client, stripe_emulator
+):
+    from campaigns.models import MatchRound
+    from payments.ledger import account_balance
+    from payments.services import offline_confirm
+    from tests.campaigns.conftest import live_campaign as _live
+    from tests.campaigns.conftest import past_deadline, saved_card_pledge
+    from tests.campaigns.conftest import winning_project as _winner
+    from tests.factories import MembershipFactory
+
+    project = _winner(code="R1")
+    community = project.process.community
+    facilitator = MembershipFactory(community=community, role="facilitator").user
+    other = MembershipFactory(community=community, role="facilitator").user
+    campaign = _live(project=project, slug="round-campaign", goal_cents=1_000)
+    saved_card_pledge(campaign, amount_cents=1_600)
+    url = reverse("campaigns:match-round-create", args=[community.slug])
+
+    assert client.get(url).status_code == 302  # to the login page
+    client.force_login(UserFactory())
+    assert client.get(url).status_code == 403
+    client.force_login(facilitator)
+    refused = client.post(url, {"title": "Raddoppio", "sponsor": "Comune"})
+    assert refused.status_code == 200 and MatchRound.objects.count() == 0
+    response = client.post(
+        url,
+        {
+            "title": "Raddoppio",
+            "sponsor": "Fondazione",
+            "pool_cents": "1.000",
+            "mode": "ratio",
+            "factor_percent": "100",
+            "cap_per_pledge_cents": "10",
+            "campaigns": [campaign.pk],
+        },
+    )
+    round_ = MatchRound.objects.get()
+    assert response.status_code == 302
+    assert round_.pool_cents == 100_000 and round_.cap_per_pledge_cents == 1_000
+
+    allocate = reverse("campaigns:match-round-allocate", args=[round_.pk])
+    client.post(allocate)  # campaign still live: refused with a message
+    assert MatchRound.objects.get().status == "open"
+
+    services.campaign_close(campaign=past_deadline(campaign))
+    offline_confirm(
+        payment=Payment.objects.get(purpose="match_pool"), confirmed_by=other
+    )
+    client.post(allocate)
+
+    round_.refresh_from_db()
+    assert round_.status == "closed"
+    assert round_.allocations.get().amount_cents == 1_000  # capped per pledge
+    assert account_balance(campaign.project_fund_code) == -2_600
+    assert account_balance(round_.account_code) == -99_000
+    page = client.get(round_.get_absolute_url()).content.decode()
+    assert "Allocate the pool now" not in page
