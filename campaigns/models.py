@@ -208,6 +208,7 @@ class Pledge(models.Model):
         ]
         indexes = [
             models.Index(fields=["campaign", "status"]),
+            models.Index(fields=["campaign", "-created_at"]),
             models.Index(fields=["backer", "-created_at"]),
         ]
 

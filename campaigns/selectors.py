@@ -38,7 +38,17 @@ def campaign_totals(campaign: Campaign) -> dict:
     figures = Pledge.objects.filter(campaign=campaign).aggregate(
         pledged=Sum("amount_cents", filter=counting),
         paid=Sum("amount_cents", filter=Q(status=P.PAID)),
-        backers=Count(_backer_key(), filter=counting, distinct=True),
+        # Distinct backers without building a key per row: accounts, e-mails
+        # of pledges without an account, and pledges with neither.
+        with_account=Count("backer", filter=counting, distinct=True),
+        by_email=Count(
+            Lower("backer_email"),
+            filter=counting & Q(backer__isnull=True) & ~Q(backer_email=""),
+            distinct=True,
+        ),
+        nameless=Count(
+            "pk", filter=counting & Q(backer__isnull=True) & Q(backer_email="")
+        ),
         pledges=Count("pk", filter=counting),
     )
     ledger = Entry.objects.filter(account__code=campaign.account_code).aggregate(
@@ -53,7 +63,7 @@ def campaign_totals(campaign: Campaign) -> dict:
     return {
         "pledged_cents": pledged,
         "paid_cents": figures["paid"] or 0,
-        "backers": figures["backers"] or 0,
+        "backers": figures["with_account"] + figures["by_email"] + figures["nameless"],
         "pledges": figures["pledges"] or 0,
         "raised_cents": -(ledger["raised"] or 0),
         "matched_cents": -(ledger["matched"] or 0),

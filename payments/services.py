@@ -186,27 +186,20 @@ def charge_saved_card(*, payment: Payment) -> Payment:
     """
     with transaction.atomic():
         locked = _lock(payment.pk)
-        if locked.status not in {S.CARD_SAVED, S.ACTION_REQUIRED}:
-            raise PaymentStateError(
-                f"payment {locked.pk} is {locked.status}, not chargeable"
-            )
-        unrecorded = locked.status == S.CARD_SAVED and locked.charge_attempts > 0
+        unrecorded = _count_charge_attempt(locked)
     if unrecorded:
         # An earlier attempt was sent but its answer never recorded (a crash
         # mid-close): ask Stripe before charging again, never charge twice.
         previous = _previous_charge_intent(locked)
         if previous is not None:
             return payment_intent_apply(previous, fee_cents=intent_fee_cents(previous))
-    with transaction.atomic():
-        locked = _lock(payment.pk)
-        if locked.status not in {S.CARD_SAVED, S.ACTION_REQUIRED}:
-            raise PaymentStateError(
-                f"payment {locked.pk} is {locked.status}, not chargeable"
-            )
-        locked.charge_attempts += 1
-        locked.save(update_fields=["charge_attempts", "updated_at"])
-        attempt = locked.charge_attempts
+        with transaction.atomic():
+            locked = _lock(payment.pk)
+            _count_charge_attempt(locked, asked_stripe=True)
+    key = f"payment:{locked.pk}:charge:{locked.charge_attempts}"
     try:
+        # The charge and its balance transaction come back with the intent:
+        # the fee is known without another request.
         intent = _stripe_call(
             stripe_client().v1.payment_intents.create,
             params={
@@ -217,8 +210,9 @@ def charge_saved_card(*, payment: Payment) -> Payment:
                 "off_session": True,
                 "confirm": True,
                 "metadata": {"payment_id": str(locked.pk)},
+                "expand": ["latest_charge.balance_transaction"],
             },
-            options={"idempotency_key": f"payment:{locked.pk}:charge:{attempt}"},
+            options={"idempotency_key": key},
         )
     except stripe.CardError as error:
         return _action_required(
@@ -226,6 +220,22 @@ def charge_saved_card(*, payment: Payment) -> Payment:
         )
     data = intent.to_dict()
     return payment_intent_apply(data, fee_cents=intent_fee_cents(data))
+
+
+def _count_charge_attempt(locked: Payment, *, asked_stripe: bool = False) -> bool:
+    """Under the payment's row lock: refuse a payment that cannot be charged;
+    return True for one whose earlier attempt was never recorded (Stripe must
+    be asked about it first, nothing is counted); otherwise count the attempt
+    about to be sent (``locked.charge_attempts`` numbers it)."""
+    if locked.status not in {S.CARD_SAVED, S.ACTION_REQUIRED}:
+        raise PaymentStateError(
+            f"payment {locked.pk} is {locked.status}, not chargeable"
+        )
+    if not asked_stripe and locked.status == S.CARD_SAVED and locked.charge_attempts:
+        return True
+    locked.charge_attempts += 1
+    locked.save(update_fields=["charge_attempts", "updated_at"])
+    return False
 
 
 def _previous_charge_intent(payment: Payment) -> dict | None:
@@ -339,10 +349,15 @@ def intent_fee_cents(intent: dict) -> int:
     if intent.get("status") != "succeeded":
         return 0
     charge = intent.get("latest_charge")
+    balance = charge.get("balance_transaction") if isinstance(charge, dict) else None
+    if isinstance(balance, dict):  # expanded: nothing to fetch
+        return int(balance.get("fee") or 0)
     client = stripe_client()
     try:
         if isinstance(charge, str):
-            charge = client.v1.charges.retrieve(charge).to_dict()
+            charge = client.v1.charges.retrieve(
+                charge, params={"expand": ["balance_transaction"]}
+            ).to_dict()
         balance = (charge or {}).get("balance_transaction")
         if isinstance(balance, str):
             balance = client.v1.balance_transactions.retrieve(balance).to_dict()

@@ -14,6 +14,7 @@ from rewards.models import RewardTier
 
 from ..exceptions import CampaignError, CampaignStateError
 from ..models import Campaign, CampaignEvent, CampaignUpdate, FundingModel
+from ..page_cache import campaign_changed
 
 C = Campaign.Status
 
@@ -113,6 +114,7 @@ def campaign_publish(*, campaign: Campaign, by=None) -> Campaign:
     campaign.status = C.LIVE
     campaign.save(update_fields=["status"])
     _event(campaign, "published", by=getattr(by, "pk", None))
+    campaign_changed(campaign.pk)
     return campaign
 
 
@@ -133,6 +135,7 @@ def tier_create(
         raise CampaignError(_("A reward's minimum pledge is at least 1 EUR."))
     if quantity is not None and quantity < 1:
         raise CampaignError(_("A limited reward needs at least one unit."))
+    campaign_changed(campaign.pk)
     return RewardTier.objects.create(
         campaign=campaign,
         title=title,
@@ -149,6 +152,7 @@ def tier_create(
 def update_post(*, campaign: Campaign, title: str, body: str, author) -> CampaignUpdate:
     if not title.strip() or not body.strip():
         raise CampaignError(_("An update needs a title and a text."))
+    campaign_changed(campaign.pk)
     return CampaignUpdate.objects.create(
         campaign=campaign, title=title.strip(), body=body.strip(), author=author
     )

@@ -13,6 +13,7 @@ from payments.models import Account
 from .. import matching
 from ..exceptions import MatchRoundError
 from ..models import Campaign, MatchAllocation, MatchRound, Pledge
+from ..page_cache import campaign_changed
 from .closing import campaign_sweep
 
 C = Campaign.Status
@@ -60,6 +61,8 @@ def match_round_create(
             cap_per_campaign_cents=cap_per_campaign_cents,
         )
         round_.campaigns.set(campaigns)
+        for campaign in campaigns:
+            campaign_changed(campaign.pk)
         payments.offline_record(
             purpose="match_pool",
             purpose_id=round_.pk,
@@ -178,6 +181,8 @@ def match_round_close(*, round_: MatchRound) -> MatchRound:
                 memo=f"match round {locked.pk}: {locked.title}"[:255],
                 currency=locked.currency,
             )
+        for campaign in locked.campaigns.all():
+            campaign_changed(campaign.pk)
         locked.status = MatchRound.Status.CLOSED
         locked.closed_at = timezone.now()
         locked.save(update_fields=["status", "closed_at"])

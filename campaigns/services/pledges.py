@@ -21,6 +21,7 @@ from rewards.services import reward_claim, reward_release
 
 from ..exceptions import CampaignNotOpen, PledgeBelowMinimum, PledgeStateError
 from ..models import Campaign, Pledge, PledgeEvent
+from ..page_cache import campaign_changed
 
 P = Pledge.Status
 C = Campaign.Status
@@ -150,6 +151,7 @@ def pledge_create(
         )
         if tier is not None:
             reward_claim(tier=tier, pledge=pledge, shipping=shipping)
+        campaign_changed(campaign.pk)
     return pledge
 
 
@@ -234,6 +236,7 @@ def _pledge_move(pledge: Pledge, status: str, *, reason: str = "") -> None:
     pledge.status = status
     pledge.save(update_fields=["status", "updated_at"])
     _event(pledge, "status", before=before, after=status, reason=reason)
+    campaign_changed(pledge.campaign_id)
     if status in RELEASES_REWARD:
         claim = RewardClaim.objects.filter(pledge=pledge).first()
         if claim is not None:

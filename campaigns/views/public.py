@@ -2,13 +2,16 @@
 
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.generic import TemplateView
 
 from participation import permissions
 
-from .. import selectors, services
+from .. import page_cache, selectors, services
 from ..models import Campaign, MatchRound
 from .base import CampaignMixin
 
@@ -31,8 +34,28 @@ class CampaignDetailView(CampaignMixin, TemplateView):
 
     template_name = "campaigns/campaign_detail.html"
 
-    def get_context_data(self, **kwargs):
+    def get(self, request, *args, **kwargs):
+        """The body comes from the cache until the campaign changes (see
+        ``campaigns.page_cache``); only the page around it is rendered each time."""
+        key = page_cache.page_key(
+            self.campaign,
+            language=request.LANGUAGE_CODE,
+            facilitator=self.can_facilitate,
+        )
+        body = cache.get(key)
+        if body is None:
+            body = render_to_string(
+                "campaigns/_campaign_body.html",
+                self.get_body_context(),
+                request=request,
+            )
+            cache.set(key, str(body), page_cache.TTL)
         context = super().get_context_data(**kwargs)
+        context["body"] = mark_safe(body)  # noqa: S308 - our own rendered template
+        return self.render_to_response(context)
+
+    def get_body_context(self):
+        context = super().get_context_data()
         campaign = self.campaign
         context.update(
             totals=selectors.campaign_totals(campaign),
