@@ -34,6 +34,13 @@ from .conftest import (
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """Service messages are asserted in English (the source language)."""
+    with translation.override("en"):
+        yield
+
+
 def _books_balance():
     for txn in LedgerTransaction.objects.prefetch_related("entries"):
         assert sum(e.amount_cents for e in txn.entries.all()) == 0, txn
@@ -345,7 +352,7 @@ def test_a_campaign_picture_loses_its_location_data():
     campaign = live_campaign(image=upload)
     with Image.open(campaign.image.path) as stored:
         assert dict(stored.getexif()) == {}
-    with translation.override("en"), pytest.raises(CampaignError, match="image"):
+    with pytest.raises(CampaignError, match="image"):
         live_campaign(
             project=winning_project(code="P02"),
             slug="other",

@@ -98,6 +98,7 @@ def test_a_rule_change_after_the_first_ballot_is_refused_on_the_manage_page(clie
             "points_total": 10,
             "points_max_per_project": 5,
             "outcome_rule": "greedy",
+            "market_vote_weight": 1,
         },
         follow=True,
     )
@@ -199,6 +200,7 @@ def test_a_facilitator_opens_a_process_with_phases_switched_off(client):
         "points_total": 10,
         "points_max_per_project": 5,
         "outcome_rule": "mes-add1",
+        "market_vote_weight": 1,
         "vote_starts_on": "2026-12-10",
         "vote_ends_on": "2026-12-01",
     }
