@@ -12,14 +12,27 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SYSTEM_PACKAGES := chromium poppler-utils
 
-.PHONY: run test setup system-deps migrate demo lint format messages clean
+.PHONY: run test setup system-deps bench-deps migrate demo lint format messages clean
+
+STRIPE_URL := http://127.0.0.1:$(STRIPE_PORT)
+# Starts the Stripe emulator for the rest of the recipe's shell (killed when
+# that shell exits) and waits up to 10 s for its port. Its data live in memory:
+# the cards the demo saved are gone once it stops.
+START_STRIPE = trap 'kill $$stripe_pid 2>/dev/null' EXIT INT TERM; \
+	$(STRIPE_VENV)/bin/python bin/localstripe_loopback.py --port $(STRIPE_PORT) & stripe_pid=$$!; \
+	for _ in $$(seq 50); do \
+	  (exec 3<>/dev/tcp/127.0.0.1/$(STRIPE_PORT)) 2>/dev/null && break; sleep 0.2; \
+	done; \
+	export STRIPE_API_BASE=$(STRIPE_URL)
 
 ## make run: set up, migrate, load the demo and serve http://127.0.0.1:8000
-run: setup migrate demo
-	@echo "Stripe emulator on http://127.0.0.1:$(STRIPE_PORT), site on http://$(HOST):$(PORT)"
-	@trap 'kill $$stripe_pid 2>/dev/null' EXIT INT TERM; \
-	$(STRIPE_VENV)/bin/python bin/localstripe_loopback.py --port $(STRIPE_PORT) & stripe_pid=$$!; \
-	STRIPE_API_BASE=http://127.0.0.1:$(STRIPE_PORT) $(PY) manage.py runserver $(HOST):$(PORT)
+# One emulator for both: the demo's card pledges are saved in it, then the site
+# uses it.
+run: setup migrate
+	@$(START_STRIPE); \
+	$(PY) manage.py seed_demo && \
+	echo "Stripe emulator on $(STRIPE_URL), site on http://$(HOST):$(PORT)" && \
+	$(PY) manage.py runserver $(HOST):$(PORT)
 
 ## make test: the same setup, then the whole suite
 test: setup system-deps
@@ -55,10 +68,20 @@ system-deps:
 	  fi; \
 	fi
 
+## Debian packages the benchmarks need (wrk, the HTTP load generator)
+bench-deps:
+	@command -v wrk >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; \
+	  else echo "The benchmarks need Debian's wrk: apt-get install -y wrk"; exit 1; fi; }
+
 migrate: setup
 	$(PY) manage.py migrate --no-input -v0
 
+# The demo's card pledges need the emulator; without it the seed says so and
+# records offline pledges only.
 demo: migrate
+	@$(START_STRIPE); \
 	$(PY) manage.py seed_demo
 
 lint: setup

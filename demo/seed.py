@@ -5,8 +5,11 @@ restores the demo passwords. Every later feature extends this module so that
 ``make run`` always shows everything that works.
 """
 
+import functools
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.sites.models import Site
 from django.db import transaction
 
@@ -14,6 +17,7 @@ from accounts.models import User
 from participation.models import Community, Participant, Role, Section
 from participation.services import membership_grant
 
+from .campaigns import seed_prison_campaigns
 from .processes import seed_consortium_process, seed_prison_process
 
 DEMO_PASSWORD = "demo-civica-2026"  # noqa: S105 - published demo logins, never production
@@ -56,6 +60,12 @@ class DemoLogin:
     community: str
 
 
+@functools.cache
+def _demo_password_hash(hashers: tuple[str, ...]) -> str:
+    # Hashed once per process and hasher setting: a hash takes a third of a second.
+    return make_password(DEMO_PASSWORD)
+
+
 def _user(email: str, display_name: str, *, superuser: bool = False) -> User:
     user = User.objects.filter(email__iexact=email).first()
     if user is None:
@@ -64,7 +74,7 @@ def _user(email: str, display_name: str, *, superuser: bool = False) -> User:
     user.is_staff = superuser
     user.is_superuser = superuser
     user.is_active = True
-    user.set_password(DEMO_PASSWORD)
+    user.password = _demo_password_hash(tuple(settings.PASSWORD_HASHERS))
     user.save()
     return user
 
@@ -91,6 +101,12 @@ def seed_prison() -> list[DemoLogin]:
             ),
             "is_public": True,
             "open_membership": False,
+            # Fictitious registration, so that gifts without a reward get a
+            # donation receipt.
+            "nonprofit": True,
+            "legal_name": "Associazione Idee in fuga ETS",
+            "tax_code": "97000000017",
+            "address": "Via dei Mille 12, 40121 Bologna (BO)",
         },
     )
     men, _ = Section.objects.update_or_create(
@@ -170,8 +186,17 @@ def seed_consortium() -> list[DemoLogin]:
     ]
 
 
-@transaction.atomic
 def seed_demo() -> list[DemoLogin]:
+    """Seed everything; the campaigns come after the rest has committed, since
+    payments tell campaigns what happened after each commit."""
+    logins = seed_cases()
+    prison = Community.objects.get(slug=PRISON_SLUG)
+    seed_prison_campaigns(prison, password=DEMO_PASSWORD)
+    return logins + backer_logins(prison)
+
+
+@transaction.atomic
+def seed_cases() -> list[DemoLogin]:
     Site.objects.update_or_create(
         pk=1, defaults={"domain": "127.0.0.1:8000", "name": "Civic marketplace"}
     )
@@ -183,4 +208,24 @@ def seed_demo() -> list[DemoLogin]:
     logins += seed_consortium()
     seed_prison_process(Community.objects.get(slug=PRISON_SLUG))
     seed_consortium_process(Community.objects.get(slug=CONSORTIUM_SLUG))
+    return logins
+
+
+def backer_logins(prison: Community) -> list[DemoLogin]:
+    """Two of the demo backers, if the campaigns are there: one with receipts,
+    one whose card payment needs them."""
+    backers = User.objects.filter(
+        pledges__campaign__community=prison, email__endswith="@example.org"
+    )
+    logins = []
+    waiting = (
+        backers.filter(pledges__status="action_required").order_by("email").first()
+    )
+    paid = backers.filter(pledges__receipts__isnull=False).order_by("email").first()
+    if paid is not None:
+        logins.append(DemoLogin(paid.email, "backer (pledges, receipts)", prison.name))
+    if waiting is not None:
+        logins.append(
+            DemoLogin(waiting.email, "backer who must complete a payment", prison.name)
+        )
     return logins
