@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class FundingModel(models.TextChoices):
@@ -24,8 +25,8 @@ class Campaign(models.Model):
         DRAFT = "draft", _("Draft")
         LIVE = "live", _("Live")
         CHARGING = "charging", _("Funded: collecting the pledges")
-        SUCCEEDED = "succeeded", _("Funded")
-        FAILED = "failed", _("Not funded")
+        SUCCEEDED = "succeeded", pgettext_lazy("campaign", "Funded")
+        FAILED = "failed", pgettext_lazy("campaign", "Not funded")
         ENDED = "ended", _("Ended below the goal (funds kept)")
 
     community = models.ForeignKey(
