@@ -24,9 +24,15 @@ def test_the_compiled_catalogue_matches_its_source(language):
     compiled = polib.mofile(str(LOCALE / f"{language}/LC_MESSAGES/django.mo"))
 
     translated = {
-        e.msgid: e.msgstr for e in source.translated_entries() if not e.msgid_plural
+        (e.msgctxt, e.msgid): e.msgstr
+        for e in source.translated_entries()
+        if not e.msgid_plural
     }
-    in_mo = {e.msgid: e.msgstr for e in compiled if e.msgid and not e.msgid_plural}
+    in_mo = {
+        (e.msgctxt, e.msgid): e.msgstr
+        for e in compiled
+        if e.msgid and not e.msgid_plural
+    }
 
     assert in_mo == translated, "run `make messages` and commit the .mo files"
 
