@@ -6,6 +6,7 @@ from django.db.models import Case, CharField, Count, Q, Sum, Value, When
 from django.db.models.functions import Cast, Coalesce, Concat, Lower
 from django.utils import timezone
 
+from participation.models import Process
 from payments.models import Entry
 
 from .models import Campaign, MatchAllocation, Pledge
@@ -117,7 +118,9 @@ def campaign_recent_backers(campaign: Campaign, *, limit: int = 10):
 def campaign_origin(campaign: Campaign) -> dict:
     """Where the project came from: its process, votes and place in the result."""
     project = campaign.project
-    process = project.process
+    process = Process.objects.select_related("community", "result").get(
+        pk=project.process_id
+    )
     result = getattr(process, "result", None)
     row = None
     if result is not None:

@@ -17,7 +17,9 @@ from ..models import Campaign, Pledge
 
 def campaign_get(slug: str, *, for_user) -> Campaign:
     campaign = get_object_or_404(
-        Campaign.objects.select_related("community", "project__process__community"),
+        # Only the community: the project and its process are read when the
+        # page's body is rendered, which the cache makes rare.
+        Campaign.objects.select_related("community"),
         slug=slug,
     )
     if campaign.status == Campaign.Status.DRAFT and not permissions.can_facilitate(
