@@ -9,7 +9,7 @@
    small campaign (3 pledges, 2 tiers, 1 update) and a large one (10,000
    pledges by 7,000 distinct backers, 8 tiers, 12 updates); both counts are
    printed and must be equal.
-2. Load: gunicorn (sync workers, DEBUG off) serves the large campaign's page;
+2. Load: gunicorn (gthread workers, DEBUG off) serves the large campaign's page;
    wrk (Debian's package, `make bench-deps`) keeps ``--connections`` open for
    ``--seconds`` and reports requests/s and the p50/p95/p99 latency (a Lua
    ``done`` hook prints the percentiles wrk measured).
@@ -165,7 +165,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _load(url_path: str, *, connections: int, seconds: int, workers: int) -> dict:
+def _load(
+    url_path: str, *, connections: int, seconds: int, workers: int, threads: int
+) -> dict:
     if shutil.which("wrk") is None:
         sys.exit("wrk is missing: `make bench-deps` (Debian's wrk package)")
     port = _free_port()
@@ -178,6 +180,10 @@ def _load(url_path: str, *, connections: int, seconds: int, workers: int) -> dic
             f"127.0.0.1:{port}",
             "--workers",
             str(workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(threads),
             "--log-level",
             "warning",
         ],
@@ -194,8 +200,12 @@ def _load(url_path: str, *, connections: int, seconds: int, workers: int) -> dic
             except OSError:
                 time.sleep(0.2)
         url = f"http://127.0.0.1:{port}{url_path}"
-        subprocess.run(  # warm every worker
-            ["wrk", "-t2", "-c8", "-d3s", url], check=True, capture_output=True
+        # Warm every worker: the first request of a worker loads the URL
+        # configuration, the templates and the catalogues (about 3 s).
+        subprocess.run(
+            ["wrk", "-t2", f"-c{workers * 4}", "-d10s", url],
+            check=True,
+            capture_output=True,
         )
         with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
             script.write(WRK_SCRIPT)
@@ -236,7 +246,8 @@ def main() -> None:
     parser.add_argument("--pledges", type=int, default=10_000)
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=20)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--skip-load", action="store_true")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
@@ -288,9 +299,11 @@ def main() -> None:
         connections=args.connections,
         seconds=args.seconds,
         workers=args.workers,
+        threads=args.threads,
     )
     print(
-        f"gunicorn {args.workers} workers, wrk {args.connections} connections "
+        f"gunicorn {args.workers} workers x {args.threads} threads, "
+        f"wrk {args.connections} connections "
         f"{args.seconds} s: {result['rps']:.0f} req/s, p50 {result['p50_ms']:.1f} ms, "
         f"p95 {result['p95_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
         f"{result['requests']} requests, {result['errors']} errors"
