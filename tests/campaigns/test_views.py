@@ -809,9 +809,7 @@ def test_a_facilitator_opens_a_round_and_allocates_it_after_the_close(
 def test_the_cached_campaign_page_shows_a_new_pledge_at_once(client):
     campaign = make_campaign(slug="fresh")
     client.get(campaign.get_absolute_url())  # now in the cache
-    services.pledge_create(
-        campaign=campaign, amount_cents=7_700, backer=UserFactory()
-    )
+    services.pledge_create(campaign=campaign, amount_cents=7_700, backer=UserFactory())
     Pledge.objects.filter(campaign=campaign).update(status="committed")
     services.tier_create(campaign=campaign, title="Fresh bread", min_pledge_cents=900)
 
