@@ -1,4 +1,5 @@
 from celery import shared_task
+from django.conf import settings
 
 from . import notifications, services
 
@@ -14,10 +15,20 @@ def pledge_notify_task(pledge_id: int, what: str) -> None:
     notifications.pledge_notify(pledge_id=pledge_id, what=what)
 
 
-@shared_task(name="campaigns.close", acks_late=True)
-def campaign_close_task(campaign_id: int) -> str:
+@shared_task(name="campaigns.close", acks_late=True, bind=True)
+def campaign_close_task(self, campaign_id: int, helpers: int | None = None) -> str:
+    """Close a campaign; first queue ``helpers`` more closes of it (by default
+    ``CAMPAIGN_CLOSE_PROCESSES - 1``), on this task's queue, so that other
+    worker processes charge its cards alongside: each close leases its own
+    batches, and the threads of one process share one core."""
     from .models import Campaign
 
+    if helpers is None:
+        helpers = settings.CAMPAIGN_CLOSE_PROCESSES - 1
+    if not self.request.is_eager:
+        queue = (self.request.delivery_info or {}).get("routing_key")
+        for _ in range(helpers):
+            self.apply_async((campaign_id,), {"helpers": 0}, queue=queue)
     campaign = services.campaign_close(campaign=Campaign.objects.get(pk=campaign_id))
     return campaign.status
 

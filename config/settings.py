@@ -285,6 +285,9 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 PAYMENT_GRACE_DAYS = int(os.environ.get("PAYMENT_GRACE_DAYS", "7"))
+# Worker processes that charge a closing campaign's saved cards side by side
+# (each leases its own batches); set it to the number of worker processes.
+CAMPAIGN_CLOSE_PROCESSES = int(os.environ.get("CAMPAIGN_CLOSE_PROCESSES", "2"))
 if PRODUCTION and not CELERY_BROKER_URL:
     raise ImproperlyConfigured(
         "CELERY_BROKER_URL must be set when DJANGO_ENV=production."

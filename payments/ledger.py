@@ -106,7 +106,8 @@ def _post_one_statement(kind, source_type, source_id, lines, memo, currency):
     for line in lines:
         params += [line.account.pk, line.amount_cents]
     sql = _POST_SQL.format(values=", ".join(["(%s::bigint, %s::bigint)"] * len(lines)))
-    with transaction.atomic(), connection.cursor() as cursor:
+    # One statement: it fails or writes whole, so no savepoint is needed.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:

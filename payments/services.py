@@ -14,7 +14,7 @@ import stripe
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from . import hooks
 from .exceptions import (
@@ -47,6 +47,13 @@ def _account(code: str) -> Account:
     if kind not in Account.Kind.values:
         kind = Account.Kind.EXTERNAL
     return account_get(code, kind=kind)
+
+
+def _accounts(*codes: str) -> list[Account]:
+    """The accounts with these codes, in that order: one query when they all
+    exist (the usual case), each missing one created as ``_account`` does."""
+    found = {a.code: a for a in Account.objects.filter(code__in=codes)}
+    return [found.get(code) or _account(code) for code in codes]
 
 
 def _set_status(payment: Payment, status: str, **fields) -> bool:
@@ -378,10 +385,14 @@ def payment_intent_apply(intent: dict, *, fee_cents: int | None = None) -> Payme
     posted to the ledger once (keyed by the intent id).
     """
     payment = _lock(_payment_id_for(intent, field="stripe_payment_intent_id"))
-    if not payment.stripe_payment_intent_id and payment.status != S.SUCCEEDED:
+    status = intent.get("status")
+    if (
+        not payment.stripe_payment_intent_id
+        and payment.status != S.SUCCEEDED
+        and status != "succeeded"  # then saved with the new status below
+    ):
         payment.stripe_payment_intent_id = intent["id"]
         payment.save(update_fields=["stripe_payment_intent_id", "updated_at"])
-    status = intent.get("status")
     if (
         payment.status == S.SUCCEEDED
         and status == "succeeded"
@@ -412,12 +423,17 @@ def payment_intent_apply(intent: dict, *, fee_cents: int | None = None) -> Payme
         fee = int(fee_cents or 0)
         currency = payment.currency.lower()
         # The purpose is credited in full; the processor's fee is a platform cost.
+        clearing, credit, fees = _accounts(
+            f"clearing:stripe:{currency}",
+            payment.credit_account,
+            f"fees:stripe:{currency}",
+        )
         lines = [
-            Line(_account(f"clearing:stripe:{currency}"), payment.amount_cents - fee),
-            Line(_account(payment.credit_account), -payment.amount_cents),
+            Line(clearing, payment.amount_cents - fee),
+            Line(credit, -payment.amount_cents),
         ]
         if fee:
-            lines.append(Line(_account(f"fees:stripe:{currency}"), fee))
+            lines.append(Line(fees, fee))
         ledger_post(
             kind="charge",
             source_type="payment_intent",
@@ -808,11 +824,11 @@ def action_required_remind(*, now=None) -> int:
             "payments:pay", args=[pay_link_token(payment)]
         )
         context = {"payment": payment, "link": link}
-        send_mail(
-            render_to_string("payments/email/reminder_subject.txt", context).strip(),
-            render_to_string("payments/email/reminder.txt", context),
-            None,
-            [payment.payer_email],
-        )
+        # A scheduled task has no request: the site's language, whatever the
+        # thread last served.
+        with translation.override(settings.LANGUAGE_CODE):
+            subject = render_to_string("payments/email/reminder_subject.txt", context)
+            body = render_to_string("payments/email/reminder.txt", context)
+        send_mail(subject.strip(), body, None, [payment.payer_email])
         sent += 1
     return sent

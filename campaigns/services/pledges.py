@@ -9,6 +9,7 @@ change; the sync is idempotent, so a repeated call changes nothing.
 import datetime
 
 from django.db import connection, transaction
+from django.db.models import Exists
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -249,31 +250,27 @@ def _after_move(pledge: Pledge, before: str, after: str) -> None:
 
     if after in {P.COMMITTED, P.PAID} and before == P.PENDING:
         tasks.receipt_render_task.delay(pledge.pk, "pledge")
-    if after == P.PAID and _donation_possible(pledge):
-        tasks.receipt_render_task.delay(pledge.pk, "donation")
     if after == P.PAID:
-        campaign = Campaign.objects.only("status").get(pk=pledge.campaign_id)
-        if campaign.status in {C.SUCCEEDED, C.ENDED}:
+        # What a paid pledge leads to, read in one query: a donation receipt
+        # (no reward, a non-profit community), a sweep (campaign already over).
+        facts = (
+            Campaign.objects.filter(pk=pledge.campaign_id)
+            .annotate(rewarded=Exists(RewardClaim.objects.filter(pledge_id=pledge.pk)))
+            .values("status", "community__nonprofit", "rewarded")
+            .get()
+        )
+        if facts["community__nonprofit"] and not facts["rewarded"]:
+            tasks.receipt_render_task.delay(pledge.pk, "donation")
+        if facts["status"] in {C.SUCCEEDED, C.ENDED}:
             from .closing import campaign_sweep
 
-            campaign_sweep(campaign=campaign)
+            campaign_sweep(campaign=Campaign.objects.get(pk=pledge.campaign_id))
     if after == P.REFUNDED:
         from .closing import campaign_sweep
 
         campaign_sweep(campaign=Campaign.objects.get(pk=pledge.campaign_id))
     if after in {P.ACTION_REQUIRED, P.GIVEN_UP, P.NOT_FUNDED}:
         tasks.pledge_notify_task.delay(pledge.pk, after)
-
-
-def _donation_possible(pledge: Pledge) -> bool:
-    from participation.models import Community
-
-    return (
-        not RewardClaim.objects.filter(pledge_id=pledge.pk).exists()
-        and Community.objects.filter(
-            campaigns__pk=pledge.campaign_id, nonprofit=True
-        ).exists()
-    )
 
 
 def pledge_cancel(*, pledge: Pledge, by=None) -> Pledge:

@@ -95,3 +95,13 @@ def saved_card_pledge(
 def facilitator():
     membership = MembershipFactory(role=Role.FACILITATOR)
     return membership.user, membership.community
+
+
+def charges_per_payment():
+    """What Stripe itself holds: succeeded charges per payment id."""
+    counts: dict[str, int] = {}
+    for intent in stripe_client().v1.payment_intents.list(params={"limit": 100}).data:
+        if intent.status == "succeeded":
+            key = intent.metadata["payment_id"]
+            counts[key] = counts.get(key, 0) + 1
+    return counts

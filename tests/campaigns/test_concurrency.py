@@ -13,13 +13,17 @@ from django.db import connection, connections
 
 from campaigns import services
 from campaigns.models import Campaign, Pledge
-from payments.gateways.stripe_client import stripe_client
 from payments.ledger import account_balance
 from payments.models import LedgerTransaction, Payment
 from rewards.models import RewardClaim, RewardTier
 from tests.factories import UserFactory
 
-from .conftest import live_campaign, past_deadline, saved_card_pledge
+from .conftest import (
+    charges_per_payment,
+    live_campaign,
+    past_deadline,
+    saved_card_pledge,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -75,16 +79,6 @@ def test_640_concurrent_claims_on_a_100_unit_reward_give_exactly_100():
     assert Payment.objects.count() == 100
 
 
-def _charges_per_payment():
-    """What Stripe itself holds: succeeded charges per payment id."""
-    counts: dict[str, int] = {}
-    for intent in stripe_client().v1.payment_intents.list(params={"limit": 100}).data:
-        if intent.status == "succeeded":
-            key = intent.metadata["payment_id"]
-            counts[key] = counts.get(key, 0) + 1
-    return counts
-
-
 def test_two_closes_at_the_same_moment_charge_each_pledge_once(stripe_emulator):
     campaign = live_campaign(goal_cents=1000)
     pledges = [saved_card_pledge(campaign, amount_cents=500 + i) for i in range(12)]
@@ -103,7 +97,7 @@ def test_two_closes_at_the_same_moment_charge_each_pledge_once(stripe_emulator):
 
     assert "succeeded" in statuses
     assert Campaign.objects.get(pk=campaign.pk).status == "succeeded"
-    charges = _charges_per_payment()
+    charges = charges_per_payment()
     assert sorted(charges) == sorted(str(p.payment_id) for p in pledges)
     assert set(charges.values()) == {1}
     assert LedgerTransaction.objects.filter(kind="charge").count() == 12
@@ -156,7 +150,7 @@ def test_a_close_killed_in_the_middle_and_run_again_charges_each_pledge_once(
     closed = services.campaign_close(campaign=campaign, now=later)
 
     assert closed.status == "succeeded"
-    charges = _charges_per_payment()
+    charges = charges_per_payment()
     assert sorted(charges) == sorted(str(p.payment_id) for p in pledges)
     assert set(charges.values()) == {1}
     assert set(Pledge.objects.values_list("status", flat=True)) == {"paid"}

@@ -8,7 +8,12 @@ from campaigns.tasks import campaign_close_task, receipt_render_task
 from payments.ledger import account_balance
 from tests.factories import UserFactory
 
-from .conftest import live_campaign, past_deadline, saved_card_pledge
+from .conftest import (
+    charges_per_payment,
+    live_campaign,
+    past_deadline,
+    saved_card_pledge,
+)
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
@@ -49,7 +54,11 @@ def test_a_worker_closes_a_funded_campaign_and_charges_the_cards(
     pledges = [saved_card_pledge(campaign, amount_cents=600) for _ in range(3)]
     campaign = past_deadline(campaign)
 
-    status = campaign_close_task.apply_async((campaign.pk,), queue=celery_worker)
+    # Two more closes are queued behind it on the worker's queue: they find the
+    # campaign closed, or charge alongside, never twice.
+    status = campaign_close_task.apply_async(
+        (campaign.pk,), {"helpers": 2}, queue=celery_worker
+    )
 
     assert status.get(timeout=120) == "succeeded"
     assert Campaign.objects.get(pk=campaign.pk).status == "succeeded"
@@ -57,3 +66,4 @@ def test_a_worker_closes_a_funded_campaign_and_charges_the_cards(
         p.status for p in Pledge.objects.filter(pk__in=[p.pk for p in pledges])
     } == {"paid"}
     assert account_balance(campaign.project_fund_code) == -1_800
+    assert charges_per_payment() == {str(p.payment_id): 1 for p in pledges}
