@@ -741,30 +741,6 @@ def run_close(args) -> int:
 # --- receipts ----------------------------------------------------------------
 
 
-def css_parsed_once() -> None:
-    """What-if (not the project's code): ``documents.pdf.render_pdf_string``
-    giving WeasyPrint the receipt stylesheet parsed once per process instead
-    of letting it fetch and parse ``static:css/receipt.css`` for every PDF."""
-    from weasyprint import CSS, HTML
-
-    from documents import pdf
-
-    link = '<link rel="stylesheet" href="static:css/receipt.css">'
-    fetcher = pdf.StaticOnlyFetcher()
-    sheet = CSS(url="static:css/receipt.css", url_fetcher=fetcher)
-
-    def render_pdf_string(html: str) -> bytes:
-        if link not in html:
-            return HTML(
-                string=html, base_url=pdf.BASE_URL, url_fetcher=fetcher
-            ).write_pdf()
-        return HTML(
-            string=html.replace(link, ""), base_url=pdf.BASE_URL, url_fetcher=fetcher
-        ).write_pdf(stylesheets=[sheet])
-
-    pdf.render_pdf_string = render_pdf_string
-
-
 def receipts_setup(run: str, count: int) -> list[int]:
     """Confirmed pledges without a receipt yet (a third with a reward). Their
     status is set directly: the card step is not what this measures."""
@@ -803,7 +779,7 @@ def receipts_warm_up(pledge_id: int) -> None:
 def receipts_worker(pledge_ids, what, barrier, results) -> None:
     from django.utils import translation
 
-    from campaigns.services.receipts import receipt_context
+    from campaigns.services.receipts import STYLESHEETS, receipt_context
     from documents.pdf import render_pdf
 
     try:
@@ -821,7 +797,11 @@ def receipts_worker(pledge_ids, what, barrier, results) -> None:
             cpu_start, started = time.process_time(), time.perf_counter()
             with translation.override("it"):
                 for context in contexts:
-                    render_pdf("documents/pledge_receipt.html", context)
+                    render_pdf(
+                        "documents/pledge_receipt.html",
+                        context,
+                        stylesheets=STYLESHEETS,
+                    )
         results.put(
             (time.perf_counter() - started, time.process_time() - cpu_start, "")
         )
@@ -855,8 +835,6 @@ def receipts_round(what: str, chunks: list[list[int]]) -> tuple[float, float]:
 def run_receipts(args) -> int:
     from campaigns.models import Receipt
 
-    if args.what_if == "css-parsed-once":
-        css_parsed_once()
     run = uuid.uuid4().hex[:8]
     total = args.processes * args.receipts
     ids = receipts_setup(run, total)
@@ -866,7 +844,6 @@ def run_receipts(args) -> int:
     print(
         f"{server_line()}; {os.cpu_count()} cores; DEBUG={settings.DEBUG}; "
         f"processes: {args.processes}, pledge receipts per process: {args.receipts}"
-        f"{'; what-if ' + args.what_if if args.what_if != 'none' else ''}"
     )
     for what in ("render_pdf", "receipt_render"):
         wall, cpu = receipts_round(what, chunks)
@@ -924,9 +901,6 @@ def main() -> int:
     receipts.add_argument("--processes", type=int, default=1)
     receipts.add_argument("--receipts", type=int, default=60, help="per process")
     receipts.add_argument("--png", default="", help="write the first one here")
-    receipts.add_argument(
-        "--what-if", choices=["none", "css-parsed-once"], default="none"
-    )
     args = parser.parse_args()
     commands_run = {
         "pledges": run_pledges,

@@ -13,6 +13,8 @@ from documents.pdf import render_pdf
 from ..models import Pledge, Receipt, ReceiptSequence
 
 P = Pledge.Status
+# Applied to every receipt, parsed once per worker process.
+STYLESHEETS = ("css/receipt.css",)
 
 
 def donation_receipt_due(pledge: Pledge) -> bool:
@@ -132,13 +134,19 @@ def receipt_render(*, pledge_id: int, kind: str) -> Receipt | None:
                         pledge.campaign.community_id, timezone.localdate().year
                     )
                     pdf_html = render_pdf(
-                        template, receipt_context(pledge, kind=kind, number=number)
+                        template,
+                        receipt_context(pledge, kind=kind, number=number),
+                        stylesheets=STYLESHEETS,
                     )
                     receipt = _store(pledge, kind, number, pdf_html)
             except IntegrityError:
                 return Receipt.objects.get(pledge_id=pledge_id, kind=kind)
         else:
-            pdf = render_pdf(template, receipt_context(pledge, kind=kind, number=""))
+            pdf = render_pdf(
+                template,
+                receipt_context(pledge, kind=kind, number=""),
+                stylesheets=STYLESHEETS,
+            )
             try:
                 with transaction.atomic():
                     receipt = _store(pledge, kind, "", pdf)

@@ -190,3 +190,22 @@ def test_render_skips_refused_resources_and_embeds_data_uris(audit, caplog):
     assert "http://169.254.169.254/" in logged
     assert audit.network == []
     assert not any(path.startswith("/etc/hostname") for path in audit.opened)
+
+
+def test_a_stylesheet_given_by_path_is_applied_and_parsed_once(settings):
+    from documents import pdf as documents_pdf
+
+    settings.DEBUG = False
+    documents_pdf._parsed_stylesheet.cache_clear()
+    html = "<html><body><h1>Ricevuta di prova</h1></body></html>"
+    receipt_css = ["css/receipt.css"]  # its page footer: title, "page / pages"
+
+    plain = pdf_text(render_pdf_string(html))
+    first = pdf_text(render_pdf_string(html, stylesheets=receipt_css))
+    again = pdf_text(render_pdf_string(html, stylesheets=receipt_css))
+
+    assert plain.count("Ricevuta di prova") == 1 and "1/1" not in plain
+    for styled in (first, again):
+        assert styled.count("Ricevuta di prova") == 2 and "1/1" in styled
+    info = documents_pdf._parsed_stylesheet.cache_info()
+    assert (info.misses, info.hits) == (1, 1)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import translation
 
+from campaigns.services.receipts import STYLESHEETS
 from documents.pdf import render_pdf
 
 ROME = ZoneInfo("Europe/Rome")
@@ -82,7 +83,7 @@ def flat(text: str) -> str:
 
 def render(template_name: str, context: dict) -> str:
     with translation.override("en"):
-        pdf = render_pdf(template_name, context)
+        pdf = render_pdf(template_name, context, stylesheets=STYLESHEETS)
     assert pdf.startswith(b"%PDF-")
     return pdf_text(pdf)
 
