@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "rewards.apps.RewardsConfig",
     "payments.apps.PaymentsConfig",
     "accountability.apps.AccountabilityConfig",
+    "opendata.apps.OpendataConfig",
     "documents.apps.DocumentsConfig",
     "marketplace.apps.MarketplaceConfig",
     "demo.apps.DemoConfig",

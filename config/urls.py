@@ -15,6 +15,7 @@ urlpatterns = [
     path("communities/", include("participation.urls")),
     path("campaigns/", include("campaigns.urls", namespace="campaigns")),
     path("payments/", include("payments.urls")),
+    path("open-data/", include("opendata.urls", namespace="opendata")),
     path("admin/", admin.site.urls),
     path("shop/", include(apps.get_app_config("oscar").urls[0])),
 ]
