@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("communities/", include("participation.urls")),
     path("campaigns/", include("campaigns.urls", namespace="campaigns")),
+    path("accountability/", include("accountability.urls", namespace="accountability")),
     path("payments/", include("payments.urls")),
     path("open-data/", include("opendata.urls", namespace="opendata")),
     path("admin/", admin.site.urls),
