@@ -429,8 +429,10 @@ LEDGER_COLUMNS = (
 
 # Segments an exported account code may carry after its kind: numbers (ids of
 # campaigns, projects, rounds), payment methods, processors and currencies.
-_SAFE_SEGMENT = re.compile(r"^(?:[0-9]+|stripe|cash|bank|market|eur|usd|gbp|chf)$")
+_SAFE_SEGMENT = re.compile(r"[0-9]+|stripe|cash|bank|market|eur|usd|gbp|chf")
 _SAFE_KINDS = set(Account.Kind.values) - {Account.Kind.EXTERNAL}
+# The one external account named by code only: a community's public grants.
+_SAFE_EXTERNAL = re.compile(r"external:grant:[0-9]+")
 
 
 def public_account_code(code: str) -> str:
@@ -439,7 +441,9 @@ def public_account_code(code: str) -> str:
     sponsor, and codes are free text for other apps)."""
     prefix, _sep, rest = code.partition(":")
     segments = rest.split(":") if rest else []
-    if prefix in _SAFE_KINDS and all(_SAFE_SEGMENT.match(s) for s in segments):
+    if prefix in _SAFE_KINDS and all(_SAFE_SEGMENT.fullmatch(s) for s in segments):
+        return code
+    if _SAFE_EXTERNAL.fullmatch(code):
         return code
     kind = prefix if prefix in Account.Kind.values else Account.Kind.EXTERNAL
     return f"{kind}:redacted"
