@@ -48,3 +48,31 @@ class BallotInvalid(ProcessError):
 
 class PaperBatchError(ProcessError):
     """A paper batch cannot be keyed or counted as asked."""
+
+
+class PurchaseVoteError(ProcessError):
+    """A purchase vote cannot be granted, cast or withdrawn as asked."""
+
+
+class PurchaseVotesOff(PurchaseVoteError):
+    """The process does not count purchases as votes."""
+
+
+class PurchaseVoteClosed(PurchaseVoteError, VoteClosed):
+    """The process is not in its vote phase: purchases no longer count in it."""
+
+
+class PurchaseVoteConflict(PurchaseVoteError):
+    """The order's key was already used for another buyer or another process."""
+
+
+class PurchaseVoteNotYours(PurchaseVoteError):
+    """Only the buyer of the order may choose its projects."""
+
+
+class PurchaseVoteWithdrawn(PurchaseVoteError):
+    """The order was refunded: its vote no longer counts and cannot be cast."""
+
+
+class PurchaseVoteInvalid(PurchaseVoteError, BallotInvalid):
+    """The chosen projects break the process's rules; ``errors`` lists them."""

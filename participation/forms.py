@@ -136,7 +136,36 @@ class AssessForm(forms.Form):
     cost_cents = MoneyField(label=_("Cost (EUR)"), required=False)
 
 
-class RulesForm(forms.ModelForm):
+class PurchaseRulesMixin:
+    """The purchase-vote settings of a process, optional in the POST.
+
+    A form sent without them (an older page) keeps the process's values.
+    """
+
+    PURCHASE_FIELDS = (
+        "purchase_votes",
+        "purchase_votes_per_euro_cap",
+        "purchase_vote_weight",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.PURCHASE_FIELDS:
+            self.fields[name].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in self.PURCHASE_FIELDS:
+            if cleaned.get(name) in (None, ""):
+                cleaned[name] = getattr(self.instance, name)
+        for name in ("purchase_votes_per_euro_cap", "purchase_vote_weight"):
+            value = cleaned.get(name)
+            if value is not None and value < 1:
+                self.add_error(name, _("Write a whole number of at least 1."))
+        return cleaned
+
+
+class RulesForm(PurchaseRulesMixin, forms.ModelForm):
     class Meta:
         model = Process
         fields = [
@@ -148,6 +177,9 @@ class RulesForm(forms.ModelForm):
             "outcome_rule",
             "market_votes",
             "market_vote_weight",
+            "purchase_votes",
+            "purchase_votes_per_euro_cap",
+            "purchase_vote_weight",
         ]
 
 
@@ -223,7 +255,7 @@ class PaperEntryForm(forms.Form):
         return parsed
 
 
-class ProcessForm(forms.ModelForm):
+class ProcessForm(PurchaseRulesMixin, forms.ModelForm):
     """Open a process: budget, phases and their dates, support and vote rules."""
 
     budget_cents = MoneyField(label=_("Budget (EUR)"))
@@ -278,3 +310,28 @@ class ProcessForm(forms.ModelForm):
             if start and end and end < start:
                 self.add_error(f"{phase}_ends_on", _("The end comes before the start."))
         return cleaned
+
+
+class PurchaseVoteForm(forms.Form):
+    """The projects a purchase vote goes to: checkboxes, no JavaScript."""
+
+    projects = forms.TypedMultipleChoiceField(
+        label=_("Projects"),
+        coerce=int,
+        choices=(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": _("Choose at least one project."),
+            "invalid_choice": _("One of the choices is not a project of this vote."),
+        },
+    )
+
+    def __init__(self, *args, candidates: list[Project], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.candidates = {project.pk: project for project in candidates}
+        self.fields["projects"].choices = [
+            (project.pk, f"{project.code} · {project.title}") for project in candidates
+        ]
+
+    def chosen(self) -> list[Project]:
+        return [self.candidates[pk] for pk in self.cleaned_data["projects"]]

@@ -8,6 +8,7 @@ from .models import (
     Process,
     Project,
     Proposal,
+    PurchaseVote,
     Role,
     Section,
     Support,
@@ -188,3 +189,58 @@ def money_supporters(process: Process) -> list[dict]:
         {"code": code, "title": titles.get(code, code), "backers": count}
         for code, count in ranking
     ]
+
+
+# --- purchase votes ---------------------------------------------------------------
+
+
+def purchase_votes_of(buyer) -> QuerySet[PurchaseVote]:
+    """The buyer's purchase votes, newest first, ready for their votes page."""
+    if not getattr(buyer, "is_authenticated", False):
+        return PurchaseVote.objects.none()
+    return (
+        PurchaseVote.objects.filter(buyer=buyer)
+        .select_related("process__community")
+        .prefetch_related(
+            Prefetch("projects", queryset=Project.objects.order_by("code"))
+        )
+        .order_by("-created_at", "-pk")
+    )
+
+
+def purchase_vote_candidates(process_ids) -> dict[int, list[Project]]:
+    """The projects one can vote for, per process, in one query."""
+    grouped: dict[int, list[Project]] = {pk: [] for pk in process_ids}
+    for project in Project.objects.filter(
+        process_id__in=grouped, feasibility=Project.Feasibility.FEASIBLE
+    ).order_by("process_id", "code"):
+        grouped[project.process_id].append(project)
+    return grouped
+
+
+def purchase_vote_ballots(process: Process, *, codes=None) -> list:
+    """The purchase votes of a process as weighted approval ballots (one query).
+
+    Only active votes with projects chosen; how they group and weigh is the
+    process's ``purchase_votes`` mode (``services.purchase_votes``).
+    """
+    from .services.purchase_votes import purchase_ballots
+
+    if process.purchase_votes == "off":
+        return []
+    by_vote: dict[int, tuple[int, int, set[str]]] = {}
+    for pk, buyer_id, cents, code in PurchaseVote.projects.through.objects.filter(
+        purchasevote__process=process,
+        purchasevote__status=PurchaseVote.Status.ACTIVE,
+    ).values_list(
+        "purchasevote_id",
+        "purchasevote__buyer_id",
+        "purchasevote__amount_cents",
+        "project__code",
+    ):
+        by_vote.setdefault(pk, (buyer_id, cents, set()))[2].add(code)
+    return purchase_ballots(
+        process,
+        [(pk, b, cents, chosen) for pk, (b, cents, chosen) in by_vote.items()],
+        codes=codes,
+    )

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from .views import community, process, voting
+from .views import community, process, purchases, voting
 
 app_name = "participation"
 
@@ -64,6 +64,17 @@ process_patterns = [
 ]
 
 urlpatterns = [
+    # before the community slugs: the buyer's own votes, across communities
+    path(
+        "purchase-votes/",
+        purchases.PurchaseVotesView.as_view(),
+        name="purchase-votes",
+    ),
+    path(
+        "purchase-votes/<int:pk>/",
+        purchases.PurchaseVotesView.as_view(),
+        name="purchase-vote-cast",
+    ),
     path(
         "<slug:slug>/", community.CommunityDetailView.as_view(), name="community-detail"
     ),

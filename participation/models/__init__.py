@@ -1,6 +1,7 @@
 from .community import Community, Membership, Participant, Role, Section
 from .process import Category, Process, ProcessEvent
 from .proposals import Assembly, Project, Proposal, Support, SupportTally
+from .purchases import PurchaseVote, PurchaseVoteEvent
 from .voting import Ballot, BallotItem, PaperBatch, PaperEntry, ProcessResult
 
 __all__ = [
@@ -18,6 +19,8 @@ __all__ = [
     "ProcessResult",
     "Project",
     "Proposal",
+    "PurchaseVote",
+    "PurchaseVoteEvent",
     "Role",
     "Section",
     "Support",

@@ -52,6 +52,13 @@ class SupportPassMode(models.TextChoices):
     TOP_K = "top_k", _("The most supported proposals")
 
 
+class PurchaseVoteMode(models.TextChoices):
+    OFF = "off", _("Purchases do not count as votes")
+    BUYER = "buyer", _("One buyer, one vote")
+    ORDER = "order", _("One vote per paid order")
+    EURO = "euro", _("Votes per euro spent")
+
+
 class Process(models.Model):
     """A participatory budgeting process of one community: budget, phases, rules.
 
@@ -138,6 +145,34 @@ class Process(models.Model):
         _("weight of a backer"), default=1
     )
 
+    # Purchases as votes: each paid shop order grants its buyer a purchase
+    # vote (``PurchaseVote``) on this process's projects; how much it weighs
+    # depends on the mode, times ``purchase_vote_weight``.
+    purchase_votes = models.CharField(
+        _("purchases as votes"),
+        max_length=10,
+        choices=PurchaseVoteMode.choices,
+        default=PurchaseVoteMode.OFF,
+        help_text=_(
+            "How the shop's paid orders count in this process's vote: not at "
+            "all, one vote per buyer, one vote per order, or one vote per whole "
+            "euro spent (up to a maximum per buyer)."
+        ),
+    )
+    purchase_votes_per_euro_cap = models.PositiveIntegerField(
+        _("most votes per buyer"),
+        default=50,
+        help_text=_(
+            "With votes per euro: however much a buyer spends, they count at "
+            "most this many votes."
+        ),
+    )
+    purchase_vote_weight = models.PositiveSmallIntegerField(
+        _("weight of a purchase vote"),
+        default=1,
+        help_text=_("Each purchase vote counts this many times."),
+    )
+
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -158,6 +193,14 @@ class Process(models.Model):
             models.CheckConstraint(
                 condition=Q(points_max_per_project__lte=models.F("points_total")),
                 name="process_points_per_project_lte_total",
+            ),
+            models.CheckConstraint(
+                condition=Q(purchase_votes_per_euro_cap__gte=1),
+                name="process_purchase_vote_cap_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(purchase_vote_weight__gte=1),
+                name="process_purchase_vote_weight_positive",
             ),
         ]
 

@@ -27,6 +27,11 @@ from .proposals import (
     support_tally_record,
     support_toggle,
 )
+from .purchase_votes import (
+    purchase_vote_cast,
+    purchase_vote_grant,
+    purchase_vote_withdraw,
+)
 from .voting import ballot_cast, ballot_validate
 
 __all__ = [
@@ -47,6 +52,9 @@ __all__ = [
     "project_assess",
     "project_create",
     "proposal_create",
+    "purchase_vote_cast",
+    "purchase_vote_grant",
+    "purchase_vote_withdraw",
     "support_close",
     "support_tallies_record",
     "support_tally_record",

@@ -4,7 +4,7 @@ from django.utils.translation import ngettext
 
 from ..exceptions import ProcessError, RulesFrozen, WrongPhase
 from ..models import Community, Process, ProcessEvent, Project, Proposal
-from ..models.process import BallotKind, OutcomeRule, Phase
+from ..models.process import BallotKind, OutcomeRule, Phase, PurchaseVoteMode
 from .locks import process_lock
 
 RULE_FIELDS = (
@@ -16,6 +16,9 @@ RULE_FIELDS = (
     "outcome_rule",
     "market_votes",
     "market_vote_weight",
+    "purchase_votes",
+    "purchase_votes_per_euro_cap",
+    "purchase_vote_weight",
 )
 
 
@@ -48,14 +51,21 @@ def _rules_check(process: Process) -> None:
         raise ProcessError(
             _("The points per project are more than the points to share.")
         )
+    if process.purchase_votes not in PurchaseVoteMode.values:
+        raise ProcessError(_("Unknown way of counting purchases as votes."))
+    if process.purchase_votes_per_euro_cap < 1:
+        raise ProcessError(_("A buyer must be able to count at least one vote."))
+    if process.purchase_vote_weight < 1:
+        raise ProcessError(_("A purchase vote must weigh at least 1."))
 
 
 @transaction.atomic
 def process_rules_update(*, process: Process, actor, **rules) -> Process:
     """Change the vote rules. Locks the process (waits for ballots being cast).
 
-    Raises RulesFrozen once any ballot exists, ProcessError for inconsistent
-    rules; in both cases nothing changes.
+    Raises RulesFrozen once any ballot or purchase vote exists (how purchases
+    count is a vote rule too), ProcessError for inconsistent rules; in both
+    cases nothing changes.
     """
     unknown = set(rules) - set(RULE_FIELDS)
     if unknown:
@@ -69,6 +79,18 @@ def process_rules_update(*, process: Process, actor, **rules) -> Process:
                 "with them.",
                 "The vote rules cannot change: %(count)s ballots were already cast "
                 "with them.",
+                count,
+            )
+            % {"count": count}
+        )
+    if locked.purchase_votes_granted.exists():
+        count = locked.purchase_votes_granted.count()
+        raise RulesFrozen(
+            ngettext(
+                "The vote rules cannot change: %(count)s purchase already gave a "
+                "vote with them.",
+                "The vote rules cannot change: %(count)s purchases already gave a "
+                "vote with them.",
                 count,
             )
             % {"count": count}

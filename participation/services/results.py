@@ -13,7 +13,7 @@ from core.money import format_money
 
 from .. import market_votes
 from ..models import Ballot, BallotItem, Process, ProcessResult, Project
-from ..models.process import OutcomeRule
+from ..models.process import OutcomeRule, PurchaseVoteMode
 from ..rules.election import Election
 from ..rules.election import Project as RuleProject
 from ..rules.explain import explain
@@ -30,9 +30,21 @@ def process_election(
     """The process's ballots as an anonymous election (approval of chosen projects).
 
     With ``Process.market_votes`` on, the distinct backers of the projects'
-    campaigns are added as weighted approval ballots (``market_votes``);
-    ``market=False`` leaves them out (the anonymous ballots export).
+    campaigns are added as weighted approval ballots (``market_votes``); with
+    ``Process.purchase_votes`` on, the buyers' purchase votes too, weighted as
+    the mode says (``services.purchase_votes``). ``market=False`` leaves both
+    out.
     """
+    election, projects, _channels = _process_election(process, market=market)
+    return election, projects
+
+
+def _process_election(
+    process: Process, *, market: bool = True
+) -> tuple[Election, dict[str, Project], dict]:
+    """:func:`process_election` plus what each channel brought to the count."""
+    from ..selectors import purchase_vote_ballots
+
     projects = {
         p.code: p
         for p in process.projects.filter(
@@ -53,6 +65,14 @@ def process_election(
         if process.ballot_kind == "cumulative"
         else None
     )
+    channels = {
+        "ballots": len(approvals),
+        "market_ballots": 0,
+        "purchase_ballots": 0,
+        "purchase_buyers": 0,
+        "purchase_orders": 0,
+        "purchase_weight": 0,
+    }
     if market and process.market_votes:
         # Each distinct backer: one approval of the projects they funded.
         for approved in market_votes.market_ballots(process):
@@ -60,8 +80,22 @@ def process_election(
             if approved:
                 approvals.append(approved)
                 voter_weights.append(process.market_vote_weight)
+                channels["market_ballots"] += 1
                 if points is not None:
                     points.append(dict.fromkeys(approved, 1))
+    if market:
+        purchases = purchase_vote_ballots(process, codes=projects)
+        for ballot in purchases:
+            approvals.append(ballot.approved)
+            voter_weights.append(ballot.weight)
+            if points is not None:
+                points.append(dict.fromkeys(ballot.approved, 1))
+        channels.update(
+            purchase_ballots=len(purchases),
+            purchase_buyers=len({b.buyer_id for b in purchases}),
+            purchase_orders=sum(b.orders for b in purchases),
+            purchase_weight=sum(b.weight for b in purchases),
+        )
     election = Election(
         budget=Fraction(process.budget_cents, 100),
         projects=[
@@ -73,7 +107,7 @@ def process_election(
         ballot_kind="cumulative" if process.ballot_kind == "cumulative" else "approval",
         points=points,
     )
-    return election, projects
+    return election, projects, channels
 
 
 def _cents(value) -> int | None:
@@ -81,18 +115,15 @@ def _cents(value) -> int | None:
 
 
 def results_compute(*, process: Process) -> ProcessResult:
-    """Count the ballots with the process's rule and store the explained outcome."""
-    election, projects = process_election(process)
-    market_ballots = (
-        sum(
-            1
-            for approved in market_votes.market_ballots(process)
-            if approved & projects.keys()
-        )
-        if process.market_votes
-        else 0
-    )
-    ballots = len(election.approvals) - market_ballots
+    """Count the ballots with the process's rule and store the explained outcome.
+
+    Ballots, backers (market votes) and purchase votes go to the rule as one
+    election with exact weights; ``ballots_counted`` is the ballots alone and
+    the explanation says what the other channels brought.
+    """
+    election, projects, channels = _process_election(process)
+    market_ballots = channels["market_ballots"]
+    ballots = channels["ballots"]
     explanation = explain(election, process.outcome_rule)
     rows = [
         {
@@ -126,6 +157,15 @@ def results_compute(*, process: Process) -> ProcessResult:
                 "market_vote_weight": process.market_vote_weight
                 if market_ballots
                 else 0,
+                "purchase_votes": {
+                    "mode": process.purchase_votes,
+                    "ballots": channels["purchase_ballots"],
+                    "buyers": channels["purchase_buyers"],
+                    "orders": channels["purchase_orders"],
+                    "total_weight": channels["purchase_weight"],
+                    "weight": process.purchase_vote_weight,
+                    "cap": process.purchase_votes_per_euro_cap,
+                },
             },
             "ballots_counted": ballots,
         },
@@ -191,6 +231,13 @@ RULE_EXPLANATIONS = {
 }
 
 
+def _purchases_display(stored: dict | None) -> dict | None:
+    """What purchase votes counted, as stored with the result (None if off)."""
+    if not stored or stored.get("mode", "off") == "off":
+        return None
+    return {**stored, "label": PurchaseVoteMode(stored["mode"]).label}
+
+
 def result_rows(process: Process, result: ProcessResult) -> dict:
     projects = {p.code: p for p in process.projects.all()}
     rows = []
@@ -223,6 +270,7 @@ def result_rows(process: Process, result: ProcessResult) -> dict:
         "winners_count": sum(r["selected"] for r in rows),
         "spent_cents": sum(r["cost_cents"] for r in rows if r["selected"]),
         "ballots": result.ballots_counted,
+        "purchases": _purchases_display(result.explanation.get("purchase_votes")),
         "rule_label": OutcomeRule(result.rule).label,
         "rule_explanation": _(RULE_EXPLANATIONS[OutcomeRule(result.rule)]),
         "chart": {
