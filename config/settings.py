@@ -89,13 +89,13 @@ INSTALLED_APPS = [
     # django-oscar, the shop under /shop/
     "oscar.config.Shop",
     "oscar.apps.analytics.apps.AnalyticsConfig",
-    "oscar.apps.checkout.apps.CheckoutConfig",
+    "marketplace.checkout.apps.CheckoutConfig",
     "oscar.apps.address.apps.AddressConfig",
     "oscar.apps.shipping.apps.ShippingConfig",
     "oscar.apps.catalogue.apps.CatalogueConfig",
     "oscar.apps.catalogue.reviews.apps.CatalogueReviewsConfig",
     "oscar.apps.communication.apps.CommunicationConfig",
-    "oscar.apps.partner.apps.PartnerConfig",
+    "marketplace.partner.apps.PartnerConfig",
     "oscar.apps.basket.apps.BasketConfig",
     "oscar.apps.payment.apps.PaymentConfig",
     "oscar.apps.offer.apps.OfferConfig",
@@ -320,6 +320,24 @@ OSCAR_SHOP_NAME = "Bottega civica"
 OSCAR_DEFAULT_CURRENCY = DEFAULT_CURRENCY
 OSCAR_FROM_EMAIL = DEFAULT_FROM_EMAIL
 OSCAR_HOMEPAGE = "/shop/catalogue/"
+# Orders are placed unpaid and become paid only when payments says so
+# (marketplace.services.order_payment_sync).
+OSCAR_INITIAL_ORDER_STATUS = "pending"
+OSCAR_INITIAL_LINE_STATUS = "pending"
+OSCAR_ORDER_STATUS_PIPELINE = {
+    "pending": ("paid", "cancelled"),
+    "paid": ("collected", "refunded"),
+    "collected": ("refunded",),
+    "cancelled": (),
+    "refunded": (),
+}
+OSCAR_LINE_STATUS_PIPELINE = {
+    "pending": ("paid", "cancelled"),
+    "paid": ("collected", "refunded"),
+    "collected": ("refunded",),
+    "cancelled": (),
+    "refunded": (),
+}
 
 # --- Security ---------------------------------------------------------------
 
