@@ -1,1 +1,1 @@
-from oscar.apps.checkout.models import *
+"""The checkout app has no models of its own (forked for its views only)."""

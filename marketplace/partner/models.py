@@ -46,9 +46,14 @@ class StockRecord(AbstractStockRecord):
             pk=self.pk, num_in_stock__gte=allocated + quantity
         ).update(num_allocated=allocated + quantity)
         if not updated:
+            left, title = self._left(), self.product.get_title()
+            if left == 0:
+                raise InsufficientStock(
+                    _("%(product)s has just sold out.") % {"product": title}
+                )
             raise InsufficientStock(
                 _("Only %(left)s left of %(product)s.")
-                % {"left": self._left(), "product": self.product.get_title()}
+                % {"left": left, "product": title}
             )
         self.refresh_from_db(fields=["num_allocated"])
         self.post_save_signal()
