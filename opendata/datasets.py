@@ -429,7 +429,7 @@ LEDGER_COLUMNS = (
 
 # Segments an exported account code may carry after its kind: numbers (ids of
 # campaigns, projects, rounds), payment methods, processors and currencies.
-_SAFE_SEGMENT = re.compile(r"[0-9]+|stripe|cash|bank|market|eur|usd|gbp|chf")
+_SAFE_SEGMENT = re.compile(r"[0-9]+|shop|stripe|cash|bank|market|eur|usd|gbp|chf")
 _SAFE_KINDS = set(Account.Kind.values) - {Account.Kind.EXTERNAL}
 # The one external account named by code only: a community's public grants.
 _SAFE_EXTERNAL = re.compile(r"external:grant:[0-9]+")
@@ -458,7 +458,8 @@ def _account_codes(prefix: str, queryset):
 
 
 def _community_accounts(communities):
-    """Accounts of these communities' campaigns, project funds and match pools."""
+    """Accounts of these communities' campaigns, project funds and match pools,
+    and their own shop sales, expenses and grant accounts."""
     campaigns = Campaign.objects.filter(community__in=communities)
     projects = Project.objects.filter(process__community__in=communities)
     rounds = MatchRound.objects.filter(community__in=communities)
@@ -466,14 +467,17 @@ def _community_accounts(communities):
         Q(code__in=_account_codes("campaign", campaigns))
         | Q(code__in=_account_codes("project_fund", projects))
         | Q(code__in=_account_codes("match_pool", rounds))
+        | Q(code__in=_account_codes("shop_sales", communities))
+        | Q(code__in=_account_codes("expenses", communities))
+        | Q(code__in=_account_codes("external:grant", communities))
     ).values("pk")
 
 
 def ledger_rows(community: Community | None = None) -> Iterator[dict]:
-    """Every entry of the transactions that move money of a public community's
-    campaign, project fund or match pool, and of no private community's. The
-    memo and the source id are left out: they are free text and references to
-    payments."""
+    """Every entry of the transactions that move money of a public community
+    (its campaigns, project funds, match pools, shop sales, expenses, grants)
+    and of no private community's. The memo and the source id are left out:
+    they are free text and references to payments."""
     private = Community.objects.filter(is_public=False)
     transactions = LedgerTransaction.objects.filter(
         entries__account__in=_community_accounts(public_communities(community))

@@ -289,6 +289,58 @@ def test_ledger_entries_to_the_cent_and_accounts_that_could_name_someone_redacte
     assert set(by_txn.values()) == {0}
 
 
+def test_shop_sales_expenses_and_grants_of_a_public_community_are_exported(
+    client, town, hidden
+):
+    pk = town.community.pk
+    sale, _ = ledger_post(
+        kind="order_paid",
+        source_type="payment_intent",
+        source_id="pi_secret_reference",
+        lines=[
+            Line(account_get("clearing:stripe:eur", kind="clearing"), 1_200),
+            Line(account_get(f"shop_sales:{pk}", kind="shop_sales"), -1_200),
+        ],
+        memo=f"order for {SECRETS['backer_name']}",
+    )
+    grant, _ = ledger_post(
+        kind="grant",
+        source_type="grant",
+        source_id="1",
+        lines=[
+            Line(account_get(f"external:grant:{pk}", kind="external"), 500),
+            Line(account_get(f"expenses:{pk}", kind="expenses"), -500),
+        ],
+    )
+    ledger_post(
+        kind="grant",
+        source_type="grant",
+        source_id="2",
+        lines=[
+            Line(
+                account_get(f"external:grant:{hidden.community_id}", kind="external"), 9
+            ),
+            Line(account_get(f"expenses:{hidden.community_id}", kind="expenses"), -9),
+        ],
+    )
+
+    rows = get_json(client, "ledger")["rows"]
+
+    exported = [
+        (r["account"], r["amount_cents"])
+        for r in rows
+        if r["transaction"] in {sale.pk, grant.pk}
+    ]
+    assert exported == [
+        ("clearing:stripe:eur", 1_200),
+        (f"shop_sales:{pk}", -1_200),
+        (f"external:grant:{pk}", 500),
+        (f"expenses:{pk}", -500),
+    ]
+    assert {r["amount_cents"] for r in rows}.isdisjoint({9, -9})
+    assert "pi_secret_reference" not in json.dumps(rows)
+
+
 @pytest.mark.parametrize(
     ("code", "exported"),
     [
@@ -298,6 +350,8 @@ def test_ledger_entries_to_the_cent_and_accounts_that_could_name_someone_redacte
         ("clearing:stripe:eur", "clearing:stripe:eur"),
         ("offline:cash", "offline:cash"),
         ("external:grant:3", "external:grant:3"),
+        ("shop_sales:shop", "shop_sales:shop"),
+        ("shop_sales:4", "shop_sales:4"),
         ("external:mario-rossi", "external:redacted"),
         ("external:grant:mario", "external:redacted"),
         ("campaign:mario", "campaign:redacted"),
