@@ -89,9 +89,13 @@ def json_meta(dataset: Dataset, *, source: str, community: str | None) -> dict:
 def json_stream(dataset: Dataset, rows: Iterable[dict], *, meta: dict) -> Iterator[str]:
     """``{"meta": {...}, "rows": [...]}`` with the rows written as they come."""
     names = dataset.column_names
-    yield '{"meta": ' + json.dumps(meta, cls=_Encoder) + ', "rows": ['
+    yield (
+        '{"meta": ' + json.dumps(meta, cls=_Encoder, ensure_ascii=False) + ', "rows": ['
+    )
     separator = ""
     for row in rows:
-        yield separator + json.dumps({n: row[n] for n in names}, cls=_Encoder)
+        yield separator + json.dumps(
+            {n: row[n] for n in names}, cls=_Encoder, ensure_ascii=False
+        )
         separator = ", "
     yield "]}\n"

@@ -29,7 +29,7 @@ SECRETS = {
     "backer_email": "zebulon.quixotewright@secret.example",
     "donor_tax_code": "QXTZBL80A01H501U",
     "donor_address": "Via Segreta 99",
-    "user_name": "Ophelia Snodgrass",
+    "user_name": "Ophélia Snødgrass",
     "user_email": "ophelia.snodgrass@secret.example",
     "legal_name": "Bartholomew Privatename",
     "pseudonym": "Falcon-Ninetynine",
@@ -124,7 +124,10 @@ def town(db, django_capture_on_commit_callbacks):
     )
     projects = {
         "P01": ProjectFactory(
-            process=process, code="P01", title="Library garden", cost_cents=60_000
+            process=process,
+            code="P01",
+            title="Giardino della libertà",
+            cost_cents=60_000,
         ),
         "P02": ProjectFactory(
             process=process,

@@ -72,7 +72,7 @@ def test_projects_say_which_won(client, town):
             "community": "od-town",
             "process": "budget-2026",
             "code": "P01",
-            "title": "Library garden",
+            "title": "Giardino della libertà",
             "currency": "EUR",
             "cost_cents": 60_000,
             "feasibility": "feasible",
@@ -118,7 +118,7 @@ def test_results_follow_the_published_explanation(client, town):
         {
             **common,
             "code": "P01",
-            "title": "Library garden",
+            "title": "Giardino della libertà",
             "cost_cents": 60_000,
             "votes": 3,
             "selected": True,
@@ -434,7 +434,7 @@ def test_csv_neutralises_formula_text_and_keeps_numbers_numeric(client, town):
     assert titles["P02"] == '\'=HYPERLINK("http://evil.example","x")'
     # a text column is text, even when it looks like a number
     assert titles["P03"] == "'-5 benches"
-    assert titles["P01"] == "Library garden"
+    assert titles["P01"] == "Giardino della libertà"
     amounts = [row[-1] for row in ledger[1:]]
     assert "-2500" in amounts and "2500" in amounts
     assert all(not a.startswith("'") for a in amounts)
