@@ -602,3 +602,64 @@ def test_the_selectors_list_the_buyers_votes_and_the_process_ballots():
     assert list(selectors.purchase_votes_of(buyer)) == [newer, older]
     ballots = selectors.purchase_vote_ballots(process)
     assert [(sorted(b.approved), b.weight) for b in ballots] == [(["A"], 1)] * 2
+
+
+# --- at the same moment (PostgreSQL) ----------------------------------------------
+
+
+def _race(count, attempt):
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from django.db import connections
+
+    barrier = Barrier(count)
+
+    def run(index):
+        barrier.wait()
+        try:
+            return attempt(index)
+        except Exception as error:  # noqa: BLE001 - the outcome is what we count
+            return type(error).__name__
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(run, range(count)))
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_same_paid_order_granted_by_many_workers_at_once_grants_once():
+    process = _process("order")
+    buyer = UserFactory()
+
+    outcomes = _race(
+        6,
+        lambda _i: (
+            services.purchase_vote_grant(
+                process=process, buyer=buyer, source="order:race", amount_cents=700
+            ).pk
+        ),
+    )
+
+    vote = PurchaseVote.objects.get()
+    assert outcomes == [vote.pk] * 6
+    assert PurchaseVoteEvent.objects.filter(kind="granted").count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_refund_delivered_many_times_at_once_withdraws_once():
+    process = _process("order")
+    vote = _bought(process, UserFactory(), [ProjectFactory(process=process)])
+
+    outcomes = _race(
+        6,
+        lambda _i: (
+            services.purchase_vote_withdraw(source=vote.source, reason="refund").status
+        ),
+    )
+
+    assert outcomes == ["withdrawn"] * 6
+    assert vote.events.filter(kind="withdrawn").count() == 1
