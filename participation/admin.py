@@ -10,6 +10,8 @@ from .models import (
     Process,
     Project,
     Proposal,
+    PurchaseVote,
+    PurchaseVoteEvent,
     Section,
 )
 from .services.process import RULE_FIELDS
@@ -60,7 +62,9 @@ class ProcessAdmin(admin.ModelAdmin):
         # Rules change only through process_rules_update (frozen after a ballot),
         # phases only through process_advance.
         fields = list(super().get_readonly_fields(request, obj))
-        if obj is not None and obj.ballots.exists():
+        if obj is not None and (
+            obj.ballots.exists() or obj.purchase_votes_granted.exists()
+        ):
             fields += list(RULE_FIELDS)
         return fields
 
@@ -91,3 +95,32 @@ class PaperBatchAdmin(admin.ModelAdmin):
     list_display = ["label", "process", "status", "created_at"]
     list_filter = ["process", "status"]
     readonly_fields = ["status", "accepted_by", "accepted_at"]
+
+
+class PurchaseVoteEventInline(admin.TabularInline):
+    model = PurchaseVoteEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ["kind", "detail", "created_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PurchaseVote)
+class PurchaseVoteAdmin(admin.ModelAdmin):
+    """Read only: purchase votes change through their services (the shop, refunds)."""
+
+    list_display = ["source", "process", "buyer", "amount_cents", "status", "cast_at"]
+    list_filter = ["process", "status"]
+    search_fields = ["source"]
+    inlines = [PurchaseVoteEventInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -663,3 +663,46 @@ def test_a_refund_delivered_many_times_at_once_withdraws_once():
 
     assert outcomes == ["withdrawn"] * 6
     assert vote.events.filter(kind="withdrawn").count() == 1
+
+
+def test_a_facilitator_sets_purchase_votes_on_the_manage_page(client):
+    from participation.models import Role
+    from tests.factories import MembershipFactory
+
+    process = ProcessFactory(phase="codesign")
+    client.force_login(
+        MembershipFactory(community=process.community, role=Role.FACILITATOR).user
+    )
+    url = reverse(
+        "participation:process-manage", args=[process.community.slug, process.slug]
+    )
+    page = client.get(url, **EN).content.decode()
+    assert 'name="purchase_votes"' in page
+    assert 'name="purchase_votes_per_euro_cap"' in page
+
+    client.post(
+        url,
+        {
+            "action": "rules",
+            "ballot_kind": "approval",
+            "approval_min": 1,
+            "approval_max": 3,
+            "points_total": 10,
+            "points_max_per_project": 5,
+            "outcome_rule": "mes-add1",
+            "market_vote_weight": 1,
+            "purchase_votes": "euro",
+            "purchase_votes_per_euro_cap": 20,
+            "purchase_vote_weight": 2,
+        },
+    )
+
+    process.refresh_from_db()
+    assert (
+        process.purchase_votes,
+        process.purchase_votes_per_euro_cap,
+        process.purchase_vote_weight,
+    ) == ("euro", 20, 2)
+    event = ProcessEvent.objects.get(process=process, kind="rules_changed")
+    assert event.detail["before"]["purchase_votes"] == "off"
+    assert event.detail["after"]["purchase_votes_per_euro_cap"] == 20
