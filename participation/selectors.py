@@ -208,6 +208,11 @@ def purchase_votes_of(buyer) -> QuerySet[PurchaseVote]:
     )
 
 
+def purchase_vote_by_source(source: str) -> PurchaseVote | None:
+    """The vote an order granted (the shop's key, ``"order:123"``), if any."""
+    return PurchaseVote.objects.select_related("process").filter(source=source).first()
+
+
 def purchase_vote_candidates(process_ids) -> dict[int, list[Project]]:
     """The projects one can vote for, per process, in one query."""
     grouped: dict[int, list[Project]] = {pk: [] for pk in process_ids}

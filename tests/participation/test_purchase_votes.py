@@ -706,3 +706,24 @@ def test_a_facilitator_sets_purchase_votes_on_the_manage_page(client):
     event = ProcessEvent.objects.get(process=process, kind="rules_changed")
     assert event.detail["before"]["purchase_votes"] == "off"
     assert event.detail["after"]["purchase_votes_per_euro_cap"] == 20
+
+
+def test_the_process_page_says_purchases_count_and_links_to_the_votes(client):
+    process = _process("buyer")
+    client.force_login(UserFactory())
+    url = reverse(
+        "participation:process-detail", args=[process.community.slug, process.slug]
+    )
+
+    page = client.get(url, **EN).content.decode()
+
+    assert "Purchases in the shop count as votes too: One buyer, one vote." in page
+    assert f'href="{reverse("participation:purchase-votes")}"' in page
+
+
+def test_the_vote_of_an_order_is_found_by_its_key():
+    process = _process("order")
+    vote = _bought(process, UserFactory(), [])
+
+    assert selectors.purchase_vote_by_source(vote.source) == vote
+    assert selectors.purchase_vote_by_source("order:0") is None
