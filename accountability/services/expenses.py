@@ -37,8 +37,10 @@ TRANSITIONS = {
 
 
 def _lock(expense: Expense) -> Expense:
+    # of=("self",): only the expense row; the project and community rows are
+    # read, not locked (payments from one fund serialise on its Account row).
     return (
-        Expense.objects.select_for_update()
+        Expense.objects.select_for_update(of=("self",))
         .select_related("project__process__community")
         .get(pk=expense.pk)
     )
