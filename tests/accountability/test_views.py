@@ -383,3 +383,64 @@ def test_someone_elses_payment_is_not_shown(client, project, outsider):
     response = client.get(reverse("accountability:my-money"))
 
     assert response.context["traces"] == []
+
+
+def test_the_staff_page_lists_expenses_and_milestones(
+    client, project, facilitator, manager
+):
+    submitted(project, facilitator, supplier="Vivaio Bianchi")
+    services.milestone_create(project=project, title="Semina", created_by=facilitator)
+    client.force_login(manager)
+
+    response = client.get(_manage(project))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Vivaio Bianchi" in html and "Semina" in html
+    assert 'value="expense_approve"' in html  # a manager who did not submit it
+    assert 'value="grant_record"' not in html  # grants are for admins
+
+
+def test_a_milestone_is_updated_from_the_staff_page(client, project, facilitator):
+    milestone = services.milestone_create(
+        project=project, title="Semina", created_by=facilitator
+    )
+    client.force_login(facilitator)
+    prefix = f"m{milestone.pk}"
+
+    response = client.post(
+        _manage(project),
+        {
+            "action": "milestone_update",
+            "milestone": milestone.pk,
+            f"{prefix}-title": "Semina",
+            f"{prefix}-description": "",
+            f"{prefix}-due_on": "2027-03-01",
+            f"{prefix}-status": "done",
+            f"{prefix}-progress_percent": "60",
+            f"{prefix}-position": "0",
+        },
+    )
+
+    assert response.status_code == 200  # done at 60% is refused, shown on the form
+    assert "100% done" in response.content.decode()
+    milestone.refresh_from_db()
+    assert (milestone.status, milestone.progress_percent) == ("planned", 0)
+
+
+def test_an_admin_records_a_grant_from_the_staff_page(client, project, admin):
+    client.force_login(admin)
+
+    response = client.post(
+        _manage(project),
+        {
+            "action": "grant_record",
+            "grantor": "Comune di Bollate",
+            "amount": "1.500",
+            "reference": "Delibera 7",
+        },
+    )
+
+    assert response.status_code == 302
+    assert fund_figures([project.pk])[project.pk].sources["grant"] == 150_000
+    assert_books_balance()
