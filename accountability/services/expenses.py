@@ -82,19 +82,24 @@ def expense_submit(
     if spent_on > timezone.localdate():
         raise AccountabilityError(_("The date of an expense cannot be in the future."))
     file, content_type = receipt_clean(receipt)
-    with transaction.atomic():
-        expense = Expense(
-            project=project,
-            supplier=supplier,
-            description=description,
-            amount_cents=amount_cents,
-            spent_on=spent_on,
-            receipt_content_type=content_type,
-            submitted_by=submitted_by,
-        )
-        expense.receipt.save(file.name, file, save=False)
-        expense.save(force_insert=True)
-        _event(expense, "submitted", submitted_by, amount_cents=amount_cents)
+    expense = Expense(
+        project=project,
+        supplier=supplier,
+        description=description,
+        amount_cents=amount_cents,
+        spent_on=spent_on,
+        receipt_content_type=content_type,
+        submitted_by=submitted_by,
+    )
+    expense.receipt.save(file.name, file, save=False)
+    try:
+        with transaction.atomic():
+            expense.save(force_insert=True)
+            _event(expense, "submitted", submitted_by, amount_cents=amount_cents)
+    except Exception:
+        # No row points at the stored file: do not leave it behind.
+        expense.receipt.delete(save=False)
+        raise
     return expense
 
 

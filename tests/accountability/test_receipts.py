@@ -22,7 +22,9 @@ def test_a_pdf_that_is_really_html_is_refused():
 
 
 @pytest.mark.django_db
-def test_a_refused_receipt_writes_no_expense(project, facilitator):
+def test_a_refused_receipt_writes_no_expense_and_no_file(
+    project, facilitator, settings
+):
     with pytest.raises(ReceiptInvalid):
         services.expense_submit(
             project=project,
@@ -36,6 +38,7 @@ def test_a_refused_receipt_writes_no_expense(project, facilitator):
 
     assert not Expense.objects.exists()
     assert not ExpenseEvent.objects.exists()
+    assert not [path for path in settings.MEDIA_ROOT.rglob("*") if path.is_file()]
 
 
 def test_a_jpeg_is_stored_without_its_metadata():
