@@ -359,6 +359,8 @@ def seed_consortium_process(consortium: Community) -> Process | None:
         approval_min=1,
         approval_max=3,
         outcome_rule="mes-add1",
+        # every paid order of the shop is one more vote of its buyer
+        purchase_votes="order",
     )
     services.process_advance(process=process, actor=manager)  # -> co-design
     partners = {s.name: s for s in consortium.sections.all()}

@@ -19,6 +19,7 @@ from participation.services import membership_grant
 
 from .campaigns import seed_prison_campaigns
 from .processes import seed_consortium_process, seed_prison_process
+from .shop import DESK_EMAIL, seed_shop
 
 DEMO_PASSWORD = "demo-civica-2026"  # noqa: S105 - published demo logins, never production
 
@@ -191,8 +192,15 @@ def seed_demo() -> list[DemoLogin]:
     payments tell campaigns what happened after each commit."""
     logins = seed_cases()
     prison = Community.objects.get(slug=PRISON_SLUG)
+    print(
+        seed_shop(
+            consortium=Community.objects.get(slug=CONSORTIUM_SLUG),
+            prison=prison,
+            user_factory=_user,
+        )
+    )
     seed_prison_campaigns(prison, password=DEMO_PASSWORD)
-    return logins + backer_logins(prison)
+    return logins + backer_logins(prison) + shop_logins()
 
 
 @transaction.atomic
@@ -209,6 +217,13 @@ def seed_cases() -> list[DemoLogin]:
     seed_prison_process(Community.objects.get(slug=PRISON_SLUG))
     seed_consortium_process(Community.objects.get(slug=CONSORTIUM_SLUG))
     return logins
+
+
+def shop_logins() -> list[DemoLogin]:
+    desk = User.objects.filter(email=DESK_EMAIL).first()
+    if desk is None:
+        return []
+    return [DemoLogin(desk.email, "shop desk (pickup payments)", "—")]
 
 
 def backer_logins(prison: Community) -> list[DemoLogin]:

@@ -10,6 +10,7 @@ payments app tells us what happened through the ``order`` hook
 """
 
 import logging
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
@@ -19,7 +20,7 @@ from oscar.core.loading import get_model
 
 from payments import services as payments
 from payments.ledger import Line, account_get, ledger_post
-from payments.models import Account, Payment
+from payments.models import Payment
 
 from .exceptions import OrderStateError
 from .models import OrderEvent, ProductListing, ShopPartner
@@ -55,19 +56,56 @@ def _event(order, kind: str, **detail) -> None:
     OrderEvent.objects.create(order=order, kind=kind, detail=detail)
 
 
-def order_community(order):
-    """The community the order's partners belong to (the first line's)."""
-    partner_id = order.lines.values_list("partner_id", flat=True).first()
-    shop = (
-        ShopPartner.objects.select_related("community")
-        .filter(partner_id=partner_id)
-        .first()
+SHOP_ACCOUNT = "shop_sales:shop"
+
+
+def sales_account_code(community_id: int) -> str:
+    return f"shop_sales:{community_id}"
+
+
+@dataclass
+class OrderShares:
+    """Who an order's money belongs to, in cents: what was spent with each
+    community's partners, and each listed project's share of it."""
+
+    spent: dict[int | None, int] = field(default_factory=dict)
+    projects: dict[int, int] = field(default_factory=dict)
+    project_community: dict[int, int | None] = field(default_factory=dict)
+
+    def kept(self, community_id) -> int:
+        """What the community keeps once its listed projects have their share."""
+        given = sum(
+            cents
+            for project_id, cents in self.projects.items()
+            if self.project_community[project_id] == community_id
+        )
+        return self.spent[community_id] - given
+
+
+def order_shares(order) -> OrderShares:
+    listings = {
+        listing.product_id: listing
+        for listing in ProductListing.objects.filter(
+            product_id__in=order.lines.values("product_id")
+        )
+    }
+    community_of = dict(
+        ShopPartner.objects.filter(
+            partner_id__in=order.lines.values("partner_id")
+        ).values_list("partner_id", "community_id")
     )
-    return shop.community if shop else None
-
-
-def sales_account_code(community) -> str:
-    return f"shop_sales:{community.pk}" if community else "shop_sales:shop"
+    shares = OrderShares()
+    for line in order.lines.order_by("pk"):
+        cents = to_cents(line.line_price_incl_tax)
+        community_id = community_of.get(line.partner_id)
+        shares.spent[community_id] = shares.spent.get(community_id, 0) + cents
+        listing = listings.get(line.product_id)
+        share = cents * listing.share_percent // 100 if listing else 0
+        if share:
+            project_id = listing.project_id
+            shares.projects[project_id] = shares.projects.get(project_id, 0) + share
+            shares.project_community[project_id] = community_id
+    return shares
 
 
 def order_payment(order) -> Payment | None:
@@ -85,16 +123,47 @@ def order_payment_open(*, order, method: str) -> Payment | None:
     _event(order, "placed", method=method, total_cents=to_cents(order.total_incl_tax))
     if method != Method.CARD:
         return None
-    community = order_community(order)
     return payments.payment_create(
         purpose=PURPOSE,
         purpose_id=order.pk,
         amount_cents=to_cents(order.total_incl_tax),
-        credit_account=sales_account_code(community),
+        credit_account=SHOP_ACCOUNT,
         currency=order.currency,
         description=_("Order %(number)s") % {"number": order.number},
         payer_email=order.email or (order.user.email if order.user_id else ""),
     )
+
+
+def order_place(*, buyer, items: list[tuple], method: str = Method.PICKUP):
+    """Place an order for ``buyer`` of ``items`` (``(product, quantity)``)
+    outside the web checkout (a sale at the market stall, the demo): the same
+    basket, prices, stock allocation and payment as the checkout. Raises
+    InsufficientStock (nothing written) when a product ran out."""
+    from oscar.apps.partner.strategy import Selector
+    from oscar.core.loading import get_class
+
+    basket_model = get_model("basket", "Basket")
+    creator = get_class("order.utils", "OrderCreator")()
+    no_shipping = get_class("shipping.methods", "NoShippingRequired")()
+    totals = get_class("checkout.calculators", "OrderTotalCalculator")()
+    numbers = get_class("order.utils", "OrderNumberGenerator")()
+    with transaction.atomic():
+        basket = basket_model.objects.create(owner=buyer)
+        basket.strategy = Selector().strategy(user=buyer)
+        for product, quantity in items:
+            basket.add_product(product, quantity)
+        charge = no_shipping.calculate(basket)
+        order = creator.place_order(
+            basket=basket,
+            total=totals.calculate(basket, charge),
+            shipping_method=no_shipping,
+            shipping_charge=charge,
+            user=buyer,
+            order_number=numbers.order_number(basket),
+        )
+        order_payment_open(order=order, method=method)
+        basket.submit()
+    return order
 
 
 def order_pickup_payment_record(
@@ -113,12 +182,11 @@ def order_pickup_payment_record(
             Payment.Status.GIVEN_UP,
         }:
             raise OrderStateError(_("This order's payment is already recorded."))
-        community = order_community(locked)
         payment = payments.offline_record(
             purpose=PURPOSE,
             purpose_id=locked.pk,
             amount_cents=to_cents(locked.total_incl_tax),
-            credit_account=sales_account_code(community),
+            credit_account=SHOP_ACCOUNT,
             method=method,
             recorded_by=recorded_by,
             place=_("pickup"),
@@ -129,32 +197,26 @@ def order_pickup_payment_record(
     return payment
 
 
-def _sale_lines(order, community) -> list[Line]:
-    """The listed products' share of each line, from the shop's sales to the
-    projects' funds (one line per project), plus the sales side."""
-    listings = {
-        listing.product_id: listing
-        for listing in ProductListing.objects.filter(
-            product_id__in=order.lines.values("product_id")
-        )
-    }
-    per_project: dict[int, int] = {}
-    for line in order.lines.all():
-        listing = listings.get(line.product_id)
-        if listing is None:
-            continue
-        share = to_cents(line.line_price_incl_tax) * listing.share_percent // 100
-        if share:
-            per_project[listing.project_id] = (
-                per_project.get(listing.project_id, 0) + share
-            )
-    if not per_project:
-        return []
-    sales = account_get(sales_account_code(community), kind=Account.Kind.SHOP_SALES)
-    lines = [Line(sales, sum(per_project.values()))]
-    for project_id, cents in sorted(per_project.items()):
-        fund = account_get(f"project_fund:{project_id}", kind=Account.Kind.PROJECT_FUND)
-        lines.append(Line(fund, -cents))
+def _sale_lines(order, total_cents: int) -> list[Line]:
+    """The order's money from the shop's account to each community's sales
+    account and each listed project's fund. What the lines do not cover (a
+    shipping charge, were there one) stays with the first community."""
+    shares = order_shares(order)
+    credits: dict[str, int] = {}
+    for community_id in shares.spent:
+        code = sales_account_code(community_id) if community_id else SHOP_ACCOUNT
+        credits[code] = credits.get(code, 0) + shares.kept(community_id)
+    for project_id, cents in sorted(shares.projects.items()):
+        credits[f"project_fund:{project_id}"] = cents
+    if credits:
+        first = next(iter(credits))
+        credits[first] += total_cents - sum(credits.values())
+    credits[SHOP_ACCOUNT] = credits.get(SHOP_ACCOUNT, 0) - total_cents
+    lines = []
+    for code, cents in credits.items():
+        if cents:
+            kind = code.split(":", 1)[0]
+            lines.append(Line(account_get(code, kind=kind), -cents))
     return lines
 
 
@@ -177,14 +239,13 @@ def order_payment_sync(payment_id: int, what: str = "") -> None:
         return
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=int(payment.purpose_id))
-        community = order_community(order)
         before = order.status
         if payment.status == Payment.Status.SUCCEEDED:
             if payments.refundable_cents(payment) == 0:
                 if before in {Status.PAID, Status.COLLECTED}:
-                    _order_refunded(order, community, payment)
+                    _order_refunded(order, payment)
             elif before == Status.PENDING:
-                _order_paid(order, community, payment)
+                _order_paid(order, payment)
         elif (
             payment.status
             in {
@@ -200,10 +261,10 @@ def order_payment_sync(payment_id: int, what: str = "") -> None:
             _event(order, "cancelled", payment=payment.pk, reason=payment.status)
 
 
-def _order_paid(order, community, payment: Payment) -> None:
+def _order_paid(order, payment: Payment) -> None:
     from . import votes
 
-    lines = _sale_lines(order, community)
+    lines = _sale_lines(order, payment.amount_cents)
     if lines:
         ledger_post(
             kind="sale",
@@ -214,15 +275,13 @@ def _order_paid(order, community, payment: Payment) -> None:
         )
     order.set_status(Status.PAID)
     _event(order, "paid", payment=payment.pk)
-    votes.order_vote_grant(
-        order=order, community=community, amount_cents=payment.amount_cents
-    )
+    votes.order_votes_grant(order=order, shares=order_shares(order))
 
 
-def _order_refunded(order, community, payment: Payment) -> None:
+def _order_refunded(order, payment: Payment) -> None:
     from . import votes
 
-    lines = _sale_lines(order, community)
+    lines = _sale_lines(order, payment.amount_cents)
     if lines:
         ledger_post(
             kind="sale_reversal",
@@ -233,7 +292,7 @@ def _order_refunded(order, community, payment: Payment) -> None:
         )
     order.set_status(Status.REFUNDED)
     _event(order, "refunded", payment=payment.pk)
-    votes.order_vote_withdraw(order=order)
+    votes.order_votes_withdraw(order=order)
 
 
 def order_collect(*, order, by) -> None:

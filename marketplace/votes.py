@@ -15,46 +15,57 @@ from participation.services.purchase_votes import (
 logger = logging.getLogger(__name__)
 
 
-def order_vote_source(order) -> str:
-    return f"order:{order.pk}"
+def order_vote_source(order, community_id: int) -> str:
+    """One vote per order and community whose partners sold in it."""
+    return f"order:{order.pk}:{community_id}"
 
 
-def process_taking_purchase_votes(community) -> Process | None:
+def process_taking_purchase_votes(community_id: int) -> Process | None:
     """The community's process that counts purchases now (the latest)."""
-    if community is None:
-        return None
     return (
-        Process.objects.filter(community=community, phase=Phase.VOTE)
+        Process.objects.filter(community_id=community_id, phase=Phase.VOTE)
         .exclude(purchase_votes=PurchaseVoteMode.OFF)
         .order_by("-pk")
         .first()
     )
 
 
-def order_vote_grant(*, order, community, amount_cents: int) -> PurchaseVote | None:
-    """Give the buyer of a paid order their purchase vote, if a process of
-    the community counts purchases now; otherwise nothing (and say why in the
-    log: a shop keeps selling whatever the vote's calendar)."""
-    process = process_taking_purchase_votes(community)
-    if process is None or order.user_id is None:
-        return None
-    try:
-        return purchase_vote_grant(
-            process=process,
-            buyer=order.user,
-            source=order_vote_source(order),
-            amount_cents=amount_cents,
+def order_votes_grant(*, order, shares) -> list[PurchaseVote]:
+    """Give the buyer of a paid order a purchase vote in each community it
+    bought from whose process counts purchases now, for what was spent there;
+    otherwise nothing (said in the log: the shop sells whatever the vote's
+    calendar)."""
+    if order.user_id is None:
+        return []
+    granted = []
+    for community_id, cents in shares.spent.items():
+        process = community_id and process_taking_purchase_votes(community_id)
+        if not process:
+            continue
+        try:
+            granted.append(
+                purchase_vote_grant(
+                    process=process,
+                    buyer=order.user,
+                    source=order_vote_source(order, community_id),
+                    amount_cents=cents,
+                )
+            )
+        except PurchaseVoteError as error:
+            logger.info("order %s gets no purchase vote: %s", order.pk, error)
+    return granted
+
+
+def order_votes_withdraw(*, order) -> None:
+    for vote in order_votes(order):
+        purchase_vote_withdraw(
+            source=vote.source, reason=f"order {order.number} refunded"
         )
-    except PurchaseVoteError as error:
-        logger.info("order %s gets no purchase vote: %s", order.pk, error)
-        return None
 
 
-def order_vote_withdraw(*, order) -> PurchaseVote | None:
-    return purchase_vote_withdraw(
-        source=order_vote_source(order), reason=f"order {order.number} refunded"
+def order_votes(order) -> list[PurchaseVote]:
+    return list(
+        PurchaseVote.objects.filter(source__startswith=f"order:{order.pk}:")
+        .select_related("process")
+        .order_by("pk")
     )
-
-
-def order_vote(order) -> PurchaseVote | None:
-    return PurchaseVote.objects.filter(source=order_vote_source(order)).first()

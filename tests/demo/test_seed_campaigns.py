@@ -118,7 +118,8 @@ def _assert_one_campaign_per_winner() -> None:
         assert list(campaign.updates.values_list("author", flat=True)) == [
             facilitator.pk
         ]
-    assert User.objects.count() == 6 + 40  # the demo logins and the backers
+    # the demo logins, the backers, the shop's desk and its 6 other customers
+    assert User.objects.count() == 6 + 40 + 1 + 6
 
 
 def _assert_the_closed_campaigns_were_settled() -> None:

@@ -95,7 +95,7 @@ def test_a_card_order_is_paid_on_the_pay_page_and_its_listed_share_reaches_the_p
     assert order.status == "pending"
     payment = services.order_payment(order)
     assert payment.amount_cents == 3 * 600 + 250
-    assert payment.credit_account == f"shop_sales:{farm.community_id}"
+    assert payment.credit_account == "shop_sales:shop"
 
     thank_you = client.get(response["Location"])
     assert b'id="pay-order"' in thank_you.content
@@ -111,6 +111,7 @@ def test_a_card_order_is_paid_on_the_pay_page_and_its_listed_share_reaches_the_p
     assert order.status == "paid"
     assert account_balance(f"project_fund:{winning_project.pk}") == -900
     assert account_balance(f"shop_sales:{farm.community_id}") == -(2050 - 900)
+    assert account_balance("shop_sales:shop") == 0
     sale = LedgerTransaction.objects.get(kind="sale")
     assert sale.source_id == str(order.pk)
     assert unbalanced_transactions() == 0
@@ -170,3 +171,21 @@ def test_cancelling_an_unpaid_order_gives_its_stock_back(client, buyer, farm):
     assert (record.num_in_stock, record.num_allocated) == (4, 0)
     with pytest.raises(OrderStateError):
         services.order_cancel_unpaid(order=order)
+
+
+def test_an_order_placed_at_the_desk_has_the_checkouts_prices_and_stock(farm):
+    jar = product(farm, price_cents=450, stock=5)
+    honey = product(farm, title="Miele", price_cents=900, stock=1, sku="MIELE")
+    buyer = UserFactory()
+
+    order = services.order_place(buyer=buyer, items=[(jar, 2), (honey, 1)])
+
+    assert order.status == "pending"
+    assert services.to_cents(order.total_incl_tax) == 1_800
+    assert [
+        r.num_allocated for r in (jar.stockrecords.get(), honey.stockrecords.get())
+    ] == [2, 1]
+    with pytest.raises(InsufficientStock):
+        services.order_place(buyer=buyer, items=[(jar, 1), (honey, 1)])
+    assert Order.objects.count() == 1
+    assert jar.stockrecords.get().num_allocated == 2
