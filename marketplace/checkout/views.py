@@ -122,6 +122,8 @@ class ThankYouView(oscar_views.ThankYouView):
             and payment.method == payment.Method.STRIPE
         ):
             context["pay_url"] = reverse("payments:pay", args=[pay_link_token(payment)])
+        if order.status in {services.Status.PAID, services.Status.COLLECTED}:
+            context["purchase_vote_url"] = reverse("participation:purchase-votes")
         context["pay_at_pickup"] = (
             order.status == services.Status.PENDING and payment is None
         )

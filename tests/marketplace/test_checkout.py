@@ -1,6 +1,7 @@
 import pytest
 from django.db.models import Sum
 from django.test import Client
+from django.urls import reverse
 
 from marketplace import services
 from marketplace.exceptions import OrderStateError
@@ -189,3 +190,29 @@ def test_an_order_placed_at_the_desk_has_the_checkouts_prices_and_stock(farm):
         services.order_place(buyer=buyer, items=[(jar, 1), (honey, 1)])
     assert Order.objects.count() == 1
     assert jar.stockrecords.get().num_allocated == 2
+
+
+def test_the_product_page_names_the_project_and_the_process_page_lists_the_product(
+    client, farm, winning_project
+):
+    jar = product(
+        farm, title="Confettura <i>di</i> more", project=winning_project, sku="MORE"
+    )
+
+    page = client.get(jar.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert 'id="product-funds-project"' in text
+    assert f"project {winning_project.code}" in text
+    assert f"/accountability/projects/{winning_project.pk}/" in text
+
+    process = winning_project.process
+    results = client.get(
+        reverse(
+            "participation:process-detail", args=[process.community.slug, process.slug]
+        ),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert results.status_code == 200
+    assert jar.get_absolute_url() in results.content.decode()
+    assert "Confettura &lt;i&gt;di&lt;/i&gt; more" in results.content.decode()

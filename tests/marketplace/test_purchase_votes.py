@@ -75,3 +75,17 @@ def test_an_order_paid_while_no_process_counts_purchases_gets_no_vote(farm, proc
 
     assert votes.order_votes(order) == []
     assert PurchaseVote.objects.count() == 0
+
+
+def test_the_buyers_order_page_links_to_casting_the_purchase_vote(farm, process):
+    ProjectFactory(process=process, code="A", cost_cents=60_000)
+    order = paid_order(farm, product(farm, price_cents=700))
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(order.user)
+
+    page = client.get(f"/shop/accounts/orders/{order.number}/")
+
+    assert page.status_code == 200
+    (vote,) = votes.order_votes(order)
+    assert vote.get_absolute_url() in page.content.decode()
+    assert b"Cast your vote" in page.content
