@@ -90,3 +90,22 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"order {self.order_id} · {self.kind}"
+
+
+class OrderReceipt(models.Model):
+    """An order's PDF receipt, rendered once by a task when the order is paid
+    and kept (the buyer downloads it, it was e-mailed to them)."""
+
+    order = models.OneToOneField(
+        "order.Order", on_delete=models.PROTECT, related_name="receipt"
+    )
+    file = models.FileField(_("file"), upload_to="receipts/orders/")
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("order receipt")
+        verbose_name_plural = _("order receipts")
+
+    def __str__(self) -> str:
+        return f"receipt of order {self.order_id}"

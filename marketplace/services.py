@@ -262,7 +262,7 @@ def order_payment_sync(payment_id: int, what: str = "") -> None:
 
 
 def _order_paid(order, payment: Payment) -> None:
-    from . import votes
+    from . import tasks, votes
 
     lines = _sale_lines(order, payment.amount_cents)
     if lines:
@@ -276,6 +276,7 @@ def _order_paid(order, payment: Payment) -> None:
     order.set_status(Status.PAID)
     _event(order, "paid", payment=payment.pk)
     votes.order_votes_grant(order=order, shares=order_shares(order))
+    transaction.on_commit(lambda: tasks.order_receipt_render_task.delay(order.pk))
 
 
 def _order_refunded(order, payment: Payment) -> None:
