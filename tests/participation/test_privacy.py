@@ -22,7 +22,12 @@ def _crawl(client, start="/", limit=200) -> dict[str, str]:
         if url in pages:
             continue
         response = client.get(url)
-        pages[url] = response.content.decode() if response.status_code == 200 else ""
+        body = (
+            b"".join(response.streaming_content)
+            if response.streaming
+            else response.content
+        )
+        pages[url] = body.decode() if response.status_code == 200 else ""
         for link in LINK.findall(pages[url]):
             link = urldefrag(link)[0]
             parsed = urlparse(link)
