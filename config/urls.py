@@ -4,8 +4,6 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
-from marketplace.desk import desk
-
 from .views import HomeView
 
 admin.site.site_header = "Civic marketplace"
@@ -20,7 +18,6 @@ urlpatterns = [
     path("payments/", include("payments.urls")),
     path("open-data/", include("opendata.urls", namespace="opendata")),
     path("admin/", admin.site.urls),
-    path("shop/desk/<slug:slug>/", desk, name="marketplace-desk"),
     path("shop/", include("marketplace.urls", namespace="marketplace")),
     path("shop/", include(apps.get_app_config("oscar").urls[0])),
 ]

@@ -77,7 +77,7 @@ def _act(request, community: Community):
     )
     if action not in ACTIONS or order is None:
         messages.error(request, _("Choose an order of this desk and an action."))
-        return redirect("marketplace-desk", slug=community.slug)
+        return redirect("marketplace:desk", slug=community.slug)
     try:
         if action == "record":
             method = request.POST.get("method") or Payment.Method.CASH
@@ -114,4 +114,4 @@ def _act(request, community: Community):
             )
     except (ShopError, PaymentError) as error:
         messages.error(request, str(error))
-    return redirect("marketplace-desk", slug=community.slug)
+    return redirect("marketplace:desk", slug=community.slug)

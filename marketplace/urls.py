@@ -3,7 +3,7 @@ first; everything else under /shop/ is Oscar's)."""
 
 from django.urls import path
 
-from . import views
+from . import desk, views
 
 app_name = "marketplace"
 
@@ -13,4 +13,5 @@ urlpatterns = [
         views.order_receipt_download,
         name="order-receipt",
     ),
+    path("desk/<slug:slug>/", desk.desk, name="desk"),
 ]
