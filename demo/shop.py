@@ -7,6 +7,7 @@ Everything goes through the services; run it after the processes exist and
 outside a transaction (payments tell the shop what happened after commit).
 """
 
+from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
 
@@ -98,6 +99,8 @@ def seed_shop(*, consortium: Community, prison: Community, user_factory) -> str:
     manager = consortium.memberships.filter(role=Role.MANAGER).first().user
     with override_settings(EMAIL_BACKEND=NO_EMAIL), _quiet("oscar.alerts"):
         products = _catalogue(consortium, prison)
+        # the shop's search reads its own index (Whoosh): build it afresh
+        call_command("update_index", remove=True, verbosity=0)
         for email, items, outcome, codes in ORDERS:
             buyer = User.objects.filter(email=email).first() or user_factory(
                 email, email.split("@")[0].capitalize()

@@ -4,6 +4,7 @@ from collections import Counter
 
 import pytest
 from django.db.models import Sum
+from django.test import Client
 from oscar.core.loading import get_model
 
 from demo.seed import CONSORTIUM_SLUG, PRISON_SLUG, _user, seed_cases
@@ -53,6 +54,11 @@ def test_the_demo_shop_has_orders_in_every_state_and_counts_their_votes():
     assert StockRecord.objects.filter(num_allocated__gt=F_in_stock()).count() == 0
     assert Entry.objects.aggregate(total=Sum("amount_cents"))["total"] == 0
     assert len(ORDERS) == Order.objects.count()
+
+    # the shop's search finds the seeded products
+    found = Client().get("/shop/search/", {"q": "miele"})
+    assert found.status_code == 200
+    assert "Miele millefiori (500 g)" in found.content.decode()
 
     again = _seed()
 
