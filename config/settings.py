@@ -320,6 +320,8 @@ OSCAR_SHOP_NAME = "Bottega civica"
 OSCAR_DEFAULT_CURRENCY = DEFAULT_CURRENCY
 OSCAR_FROM_EMAIL = DEFAULT_FROM_EMAIL
 OSCAR_HOMEPAGE = "/shop/catalogue/"
+# Whoosh cannot facet: no "refine by" box made of split words.
+OSCAR_SEARCH_FACETS = {"fields": {}, "queries": {}}
 # Orders are placed unpaid and become paid only when payments says so
 # (marketplace.services.order_payment_sync).
 OSCAR_INITIAL_ORDER_STATUS = "pending"

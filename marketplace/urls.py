@@ -2,6 +2,7 @@
 first; everything else under /shop/ is Oscar's)."""
 
 from django.urls import path
+from django.views.generic import RedirectView
 
 from . import desk, views
 
@@ -14,4 +15,14 @@ urlpatterns = [
         name="order-receipt",
     ),
     path("desk/<slug:slug>/", desk.desk, name="desk"),
+    # One way in for everyone: Oscar's own login and sign-up pages send to
+    # the site's (the query string, with ?next=, goes along).
+    path(
+        "accounts/login/",
+        RedirectView.as_view(pattern_name="accounts:login", query_string=True),
+    ),
+    path(
+        "accounts/register/",
+        RedirectView.as_view(pattern_name="accounts:signup", query_string=True),
+    ),
 ]
