@@ -30,3 +30,19 @@ class ReceiptInvalid(AccountabilityError):
 
 class MilestoneInvalid(AccountabilityError):
     """The milestone's status and progress do not agree."""
+
+
+class PeriodInvalid(AccountabilityError):
+    """The declared figures, dates or label of a results period do not hold."""
+
+
+class PeriodStateError(AccountabilityError):
+    """The results period is not in a status that allows this step."""
+
+
+class CommitTooLarge(AccountabilityError):
+    """The share to reinvest is more than the period's declared profit."""
+
+
+class ProposalChanged(AccountabilityError):
+    """Something changed since the allocation was proposed: look at it again."""

@@ -114,3 +114,108 @@ class GrantForm(forms.Form):
         max_length=200,
         help_text=_("The decision or act that grants the money."),
     )
+
+
+# --- profit reinvestment ------------------------------------------------------
+
+
+class PeriodDeclareForm(forms.Form):
+    """A period's label, dates, deciding process and one row per partner.
+
+    Partner rows left blank are left out; the consortium's total, if left
+    blank, is the sum of the partner rows (see ``period_declare``).
+    """
+
+    label = forms.CharField(
+        label=_("Label"),
+        max_length=40,
+        help_text=_("How the period is called in addresses, for example 2026."),
+    )
+    start = forms.DateField(label=_("First day"), widget=DateInput())
+    end = forms.DateField(label=_("Last day"), widget=DateInput())
+    process = forms.ModelChoiceField(
+        label=_("Process whose outcome decides"), queryset=None
+    )
+    notes = forms.CharField(
+        label=_("Notes"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, community, partners, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["process"].queryset = community.processes.order_by("-pk")
+        self.partners = list(partners)
+        for section in self.partners:
+            self.fields[f"revenue_{section.pk}"] = MoneyField(
+                label=_("Revenue"), required=False
+            )
+            self.fields[f"costs_{section.pk}"] = MoneyField(
+                label=_("Costs"), required=False
+            )
+        self.fields["revenue_total"] = MoneyField(
+            label=_("Revenue of the consortium"),
+            required=False,
+            help_text=_("Leave blank: the sum of the partners."),
+        )
+        self.fields["costs_total"] = MoneyField(
+            label=_("Costs of the consortium"),
+            required=False,
+            help_text=_("Leave blank: the sum of the partners."),
+        )
+
+    def partner_rows(self):
+        """(section, revenue field, costs field) for the template's table."""
+        return [
+            (s, self[f"revenue_{s.pk}"], self[f"costs_{s.pk}"]) for s in self.partners
+        ]
+
+    def _row(self, key, section):
+        revenue = self.cleaned_data.get(f"revenue_{key}")
+        costs = self.cleaned_data.get(f"costs_{key}")
+        if revenue is None and costs is None:
+            return None
+        if revenue is None or costs is None:
+            self.add_error(
+                f"revenue_{key}" if revenue is None else f"costs_{key}",
+                _("Give both the revenue and the costs, or neither."),
+            )
+            return None
+        return {"section": section, "revenue_cents": revenue, "costs_cents": costs}
+
+    def clean(self):
+        data = super().clean()
+        rows = [self._row(s.pk, s) for s in self.partners]
+        rows.append(self._row("total", None))
+        data["figures"] = [row for row in rows if row is not None]
+        if not self.errors and not data["figures"]:
+            raise forms.ValidationError(_("Give the figures of at least one partner."))
+        return data
+
+
+class PeriodCommitForm(forms.Form):
+    share_percent = forms.DecimalField(
+        label=_("Share of the profit (%)"),
+        required=False,
+        min_value=0,
+        max_value=100,
+        decimal_places=2,
+    )
+    amount = AmountField(
+        label=_("Or an amount (EUR)"),
+        required=False,
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and (data.get("share_percent") is None) == (
+            data.get("amount") is None
+        ):
+            raise forms.ValidationError(
+                _("Give either a share of the profit or an amount, not both.")
+            )
+        return data
+
+
+class PeriodAllocateForm(forms.Form):
+    fingerprint = forms.CharField(max_length=64, widget=forms.HiddenInput)

@@ -10,8 +10,21 @@ Accounts (codes):
 - ``external:grant:<community pk>`` (EXTERNAL): public budget from outside
   (municipality, school); a grant debits it and credits the project fund.
 
-Kinds posted here: ``expense`` (source ``expense:<pk>``) and ``grant``
-(source ``grant:<pk>``). Kinds read as money in: see ``SOURCES``.
+- ``shop_sales:<community pk>`` (SHOP_SALES): the community's part of each
+  paid order (credited by the shop, kind ``sale``); a credit balance is sales
+  money the platform holds for the community.
+- ``external:profits:<community pk>`` (EXTERNAL): profit made outside the
+  shop (wholesale, markets, services) and held in the enterprise's own bank
+  account; it enters the books only when a share of it is committed.
+- ``reinvestment_pool:<community pk>`` (REINVESTMENT_POOL): profit committed
+  to the winning projects and not yet allocated (a credit balance).
+
+Kinds posted here: ``expense`` (source ``expense:<pk>``), ``grant``
+(source ``grant:<pk>``), ``reinvestment_commit`` (source
+``results_period:<pk>``: debit ``shop_sales`` up to what it holds and
+``external:profits`` for the rest, credit the pool) and ``reinvestment``
+(source ``results_period:<pk>``: debit the pool, credit each project fund).
+Kinds read as money in: see ``SOURCES``.
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +35,8 @@ SWEEP = "campaign_sweep"
 MATCH = "match"
 SALE = "sale"
 REINVESTMENT = "reinvestment"
+REINVESTMENT_COMMIT = "reinvestment_commit"
+PERIOD_SOURCE = "results_period"
 
 # Where money in a project fund came from, in the order the pages show it.
 # Sweeps carry pledges and match funds together; the selectors split them.
@@ -58,3 +73,17 @@ def expenses_code(community_id: int) -> str:
 
 def grant_code(community_id: int) -> str:
     return f"external:grant:{community_id}"
+
+
+def shop_sales_code(community_id: int) -> str:
+    # The shop's own name for it (marketplace.services.sales_account_code);
+    # written out here because accountability does not import the shop.
+    return f"shop_sales:{community_id}"
+
+
+def profits_code(community_id: int) -> str:
+    return f"external:profits:{community_id}"
+
+
+def pool_code(community_id: int) -> str:
+    return f"reinvestment_pool:{community_id}"

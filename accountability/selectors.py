@@ -4,6 +4,7 @@ Each selector runs a fixed number of queries whatever the number of
 projects, expenses or ledger transactions involved.
 """
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -14,7 +15,7 @@ from payments.models import Account, Entry, Payment, Refund
 
 from . import ledger
 from .ledger import KIND_TO_SOURCE, SOURCES
-from .models import Expense, Milestone
+from .models import Expense, Milestone, PeriodFigures, ResultsPeriod
 
 
 @dataclass
@@ -280,3 +281,102 @@ def payments_traced(user) -> list[PaymentTrace]:
             PaymentTrace(payment=payment, net_cents=net, destinations=destinations)
         )
     return traces
+
+
+# --- profit reinvestment ------------------------------------------------------
+
+
+@dataclass
+class PeriodStatement:
+    """Everything the period page and its PDF statement show, in five queries."""
+
+    period: ResultsPeriod
+    partners: list  # PeriodFigures rows of the partners, by name
+    total: PeriodFigures | None  # the consortium as a whole
+    allocations: list  # PeriodAllocation rows, by position
+    expenses: list  # paid expenses of the funded projects since the allocation
+    commit_lines: dict[str, int] = field(default_factory=dict)
+    # When the allocation was decided: the published result it followed
+    # (its date), or None if the ballots were counted at that moment.
+    ranking_published_at: datetime.datetime | None = None
+
+    @property
+    def shared_profit_cents(self) -> int:
+        """Profit of the consortium not carried by any partner (shared costs
+        are negative): the total minus the sum of the partner rows."""
+        if self.total is None:
+            return 0
+        return self.total.profit_cents - sum(r.profit_cents for r in self.partners)
+
+    @property
+    def allocated_cents(self) -> int:
+        return sum(a.amount_cents for a in self.allocations)
+
+    @property
+    def left_in_pool_cents(self) -> int:
+        return self.period.committed_cents - self.allocated_cents
+
+    @property
+    def spent_cents(self) -> int:
+        return sum(e.amount_cents for e in self.expenses)
+
+    @property
+    def committed_percent(self):
+        """The committed share of the profit, in percent with one decimal."""
+        if self.period.profit_cents <= 0:
+            return None
+        return round(100 * self.period.committed_cents / self.period.profit_cents, 1)
+
+
+def periods_of(community: Community, *, everything: bool = False):
+    """The community's periods, newest first: allocated ones only, unless
+    ``everything`` (for its managers)."""
+    periods = ResultsPeriod.objects.filter(community=community)
+    if not everything:
+        periods = periods.filter(status=ResultsPeriod.Status.ALLOCATED)
+    return periods.select_related("process").order_by("-ends_on", "-pk")
+
+
+def period_statement(period: ResultsPeriod) -> PeriodStatement:
+    rows = list(
+        period.figures.select_related("section").order_by("section__name", "pk")
+    )
+    allocations = list(
+        period.allocations.select_related("project").order_by("position")
+    )
+    funded = [a.project_id for a in allocations if a.amount_cents]
+    expenses = []
+    if funded and period.allocated_at:
+        expenses = list(
+            Expense.objects.filter(
+                project_id__in=funded,
+                status=Expense.Status.PAID,
+                paid_at__gte=period.allocated_at,
+            )
+            .select_related("project")
+            .order_by("project__code", "paid_at", "pk")
+        )
+    commit_lines = {}
+    for code, cents in Entry.objects.filter(
+        transaction__source_type=ledger.PERIOD_SOURCE,
+        transaction__source_id=str(period.pk),
+        transaction__kind=ledger.REINVESTMENT_COMMIT,
+        amount_cents__gt=0,
+    ).values_list("account__code", "amount_cents"):
+        key = (
+            "shop" if code == ledger.shop_sales_code(period.community_id) else "outside"
+        )
+        commit_lines[key] = commit_lines.get(key, 0) + cents
+    ranking = None
+    event = period.events.filter(kind="allocated").only("detail").first()
+    if event is not None and event.detail.get("counted_at"):
+        ranking = datetime.datetime.fromisoformat(event.detail["counted_at"])
+    return PeriodStatement(
+        ranking_published_at=ranking,
+        period=period,
+        partners=[r for r in rows if r.section_id is not None],
+        total=next((r for r in rows if r.section_id is None), None),
+        allocations=allocations,
+        expenses=expenses,
+        commit_lines=commit_lines,
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import manage, public
+from .views import manage, periods, public
 
 app_name = "accountability"
 
@@ -21,5 +21,30 @@ urlpatterns = [
         "communities/<slug:slug>/",
         public.CommunityPageView.as_view(),
         name="community",
+    ),
+    path(
+        "communities/<slug:slug>/periods/",
+        periods.PeriodListView.as_view(),
+        name="periods",
+    ),
+    path(
+        "communities/<slug:slug>/periods/new/",
+        periods.PeriodDeclareView.as_view(),
+        name="period-declare",
+    ),
+    path(
+        "communities/<slug:slug>/periods/<str:label>/",
+        periods.PeriodDetailView.as_view(),
+        name="period",
+    ),
+    path(
+        "communities/<slug:slug>/periods/<str:label>/manage/",
+        periods.PeriodManageView.as_view(),
+        name="period-manage",
+    ),
+    path(
+        "communities/<slug:slug>/periods/<str:label>/statement.pdf",
+        periods.PeriodStatementView.as_view(),
+        name="period-statement",
     ),
 ]

@@ -8,6 +8,12 @@ from .expenses import (
 )
 from .grants import grant_record
 from .milestones import milestone_create, milestone_update
+from .reinvestment import (
+    period_allocate,
+    period_allocation_propose,
+    period_commit,
+    period_declare,
+)
 
 __all__ = [
     "expense_approve",
@@ -17,4 +23,8 @@ __all__ = [
     "grant_record",
     "milestone_create",
     "milestone_update",
+    "period_allocate",
+    "period_allocation_propose",
+    "period_commit",
+    "period_declare",
 ]
