@@ -913,3 +913,34 @@ def test_a_refused_commitment_keeps_what_was_typed(
     period.refresh_from_db()
     assert (period.status, period.committed_cents) == ("declared", 0)
     assert not LedgerTransaction.objects.exists()
+
+
+def test_the_declare_page_has_one_row_per_partner(
+    client, consortium, partners, manager
+):
+    client.force_login(manager)
+
+    response = client.get(
+        reverse("accountability:period-declare", kwargs={"slug": consortium.slug})
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    for name, section in partners.items():
+        assert name in html
+        assert f'name="revenue_{section.pk}"' in html
+        assert f'name="costs_{section.pk}"' in html
+
+
+def test_a_declared_period_shows_the_commit_form_to_its_manager(
+    client, consortium, process, partners, manager
+):
+    period = declared(consortium, process, partners, manager)
+    client.force_login(manager)
+
+    response = client.get(period_url(period, "accountability:period-manage"))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'value="commit"' in html
+    assert format_money(PROFIT) in html
