@@ -114,6 +114,25 @@ def pytest_terminal_summary(terminalreporter):
 
 
 @pytest.fixture(autouse=True)
+def search_index(tmp_path, settings):
+    """A search index of each test's own. Oscar's catalogue lists what the
+    Whoosh index holds, and the configured one (var/whoosh_index) is the
+    developer's. Each thread builds its search engine from the settings (a
+    live server's request threads too); this thread's cached one is rebuilt."""
+    from haystack import connections
+
+    settings.HAYSTACK_CONNECTIONS = {
+        alias: {**options, "PATH": str(tmp_path / f"whoosh-{alias}")}
+        for alias, options in settings.HAYSTACK_CONNECTIONS.items()
+    }
+    for alias in settings.HAYSTACK_CONNECTIONS:
+        connections.reload(alias)
+    yield
+    for alias in settings.HAYSTACK_CONNECTIONS:
+        connections.thread_local.connections.pop(alias, None)
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # PBKDF2's deliberate slowness is for production, not for hundreds of test users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

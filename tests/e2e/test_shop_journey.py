@@ -165,27 +165,6 @@ def _log_in(page, base_url: str, user, next_path: str) -> None:
 
 
 @pytest.fixture
-def search_index(tmp_path, settings):
-    """A Whoosh index of this test's own. Oscar's catalogue lists what the
-    index holds, and the configured one (var/whoosh_index) is the developer's,
-    full of products of earlier runs that no longer exist. Each thread builds
-    its search engine from the settings (the live server's request threads
-    too); the test thread's cached engine is rebuilt."""
-    from haystack import connections
-
-    settings.HAYSTACK_CONNECTIONS = {
-        alias: {**options, "PATH": str(tmp_path / f"whoosh-{alias}")}
-        for alias, options in settings.HAYSTACK_CONNECTIONS.items()
-    }
-    for alias in settings.HAYSTACK_CONNECTIONS:
-        connections.reload(alias)
-    yield
-    for alias in settings.HAYSTACK_CONNECTIONS:
-        # rebuilt from the restored settings when next used
-        connections.thread_local.connections.pop(alias, None)
-
-
-@pytest.fixture
 def shop_world(search_index):
     """A consortium selling through its farm; last year's winning project is
     listed on the olive oil; this year's vote counts one vote per paid order."""
