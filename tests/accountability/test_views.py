@@ -265,7 +265,7 @@ def test_a_receipt_that_is_not_a_pdf_is_a_form_error_and_nothing_is_written(
     )
 
     assert response.status_code == 200
-    assert "JPEG, PNG or PDF" in response.content.decode()
+    assert "JPEG, PNG o PDF" in response.content.decode()  # Italian first
     assert 'value="Vivaio"' in response.content.decode()  # what was typed is kept
     assert not Expense.objects.exists()
 
@@ -306,7 +306,7 @@ def test_paying_more_than_the_fund_holds_is_shown_as_an_error(
     )
 
     assert response.status_code == 200
-    assert "less than the" in response.content.decode()
+    assert "meno dei" in response.content.decode()
     assert not LedgerTransaction.objects.filter(kind="expense").exists()
     expense.refresh_from_db()
     assert expense.status == "approved"
@@ -321,7 +321,7 @@ def test_the_submitter_approving_is_shown_as_an_error(client, project, manager):
     )
 
     assert response.status_code == 200
-    assert "second person" in response.content.decode()
+    assert "deve approvarla un" in response.content.decode()
     expense.refresh_from_db()
     assert expense.status == "submitted"
 
@@ -423,7 +423,7 @@ def test_a_milestone_is_updated_from_the_staff_page(client, project, facilitator
     )
 
     assert response.status_code == 200  # done at 60% is refused, shown on the form
-    assert "100% done" in response.content.decode()
+    assert "100% di avanzamento" in response.content.decode()
     milestone.refresh_from_db()
     assert (milestone.status, milestone.progress_percent) == ("planned", 0)
 
