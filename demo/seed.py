@@ -17,6 +17,7 @@ from accounts.models import User
 from participation.models import Community, Participant, Role, Section
 from participation.services import membership_grant
 
+from .accountability import seed_accountability
 from .campaigns import seed_prison_campaigns
 from .processes import seed_consortium_process, seed_prison_process
 from .shop import DESK_EMAIL, seed_shop
@@ -200,6 +201,12 @@ def seed_demo() -> list[DemoLogin]:
         )
     )
     seed_prison_campaigns(prison, password=DEMO_PASSWORD)
+    if not transaction.get_connection().in_atomic_block:
+        print(
+            seed_accountability(
+                prison=prison, consortium=Community.objects.get(slug=CONSORTIUM_SLUG)
+            )
+        )
     return logins + backer_logins(prison) + shop_logins()
 
 

@@ -97,7 +97,11 @@ def seed_shop(*, consortium: Community, prison: Community, user_factory) -> str:
     desk = user_factory(DESK_EMAIL, "Luca (cassa del consorzio)")
     membership_grant(user=desk, community=consortium, role=Role.FACILITATOR)
     manager = consortium.memberships.filter(role=Role.MANAGER).first().user
-    with override_settings(EMAIL_BACKEND=NO_EMAIL), _quiet("oscar.alerts"):
+    with (
+        override_settings(EMAIL_BACKEND=NO_EMAIL),
+        _quiet("oscar.alerts"),
+        _quiet("celery.app.trace"),
+    ):
         products = _catalogue(consortium, prison)
         # the shop's search reads its own index (Whoosh): build it afresh
         call_command("update_index", remove=True, verbosity=0)

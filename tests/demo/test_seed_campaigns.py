@@ -97,7 +97,7 @@ def test_the_seed_builds_every_state_with_real_books_and_only_once(
 
     assert _counts() == first
     assert sorted(Pledge.objects.values_list("pk", "status")) == statuses
-    assert capsys.readouterr().out.splitlines()[-1] == SUMMARY
+    assert SUMMARY in capsys.readouterr().out.splitlines()
     _assert_one_campaign_per_winner()
     _assert_the_closed_campaigns_were_settled()
     _assert_the_live_campaigns_are_in_progress()
