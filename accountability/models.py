@@ -156,12 +156,10 @@ class Expense(models.Model):
         return self.status in {self.Status.APPROVED, self.Status.PAID}
 
 
-class ExpenseEvent(models.Model):
-    """Append-only history of an expense: who did what, when."""
+class Event(models.Model):
+    """An append-only history row: what happened (``kind``), who did it,
+    the details, when."""
 
-    expense = models.ForeignKey(
-        Expense, on_delete=models.CASCADE, related_name="events"
-    )
     kind = models.CharField(max_length=20)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -172,6 +170,17 @@ class ExpenseEvent(models.Model):
     )
     detail = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class ExpenseEvent(Event):
+    """Append-only history of an expense: who did what, when."""
+
+    expense = models.ForeignKey(
+        Expense, on_delete=models.CASCADE, related_name="events"
+    )
 
     class Meta:
         verbose_name = _("expense event")
@@ -442,22 +451,12 @@ class PeriodAllocation(models.Model):
         )
 
 
-class PeriodEvent(models.Model):
+class PeriodEvent(Event):
     """Append-only history of a results period: who did what, when."""
 
     period = models.ForeignKey(
         ResultsPeriod, on_delete=models.CASCADE, related_name="events"
     )
-    kind = models.CharField(max_length=20)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    detail = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("period event")
