@@ -52,6 +52,9 @@ CONSORTIUM_PRODUCTS = {
     "Frutteto Antico": [("Mele di varietà antiche (2 kg)", "Frutta", 600, 30)],
     "Mulino Sociale": [("Pane di grani antichi (1 kg)", "Forno", 500, 15)],
     "Bottega Equa": [("Borsa per la spesa in cotone", "Bottega", 800, 40)],
+    "Associazione Consumo Consapevole": [
+        ("Guida al consumo consapevole (opuscolo)", "Bottega", 300, 100),
+    ],
     "Vivaio Inclusivo": [("Piantine aromatiche (6 vasetti)", "Piantine", 700, 30)],
     "Fattoria Didattica Il Ponte": [
         ("Visita in fattoria per una famiglia", "Esperienze", 1_500, 12),

@@ -33,7 +33,7 @@ def test_the_demo_shop_has_orders_in_every_state_and_counts_their_votes():
     summary = _seed()
 
     consortium = Community.objects.get(slug=CONSORTIUM_SLUG)
-    assert ShopPartner.objects.filter(community=consortium).count() == 11
+    assert ShopPartner.objects.filter(community=consortium).count() == 12
     assert (
         summary
         == "Negozio: 1 pending, 5 paid, 1 collected, 1 refunded (ordini del consorzio)"
