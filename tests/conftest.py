@@ -114,6 +114,18 @@ def pytest_terminal_summary(terminalreporter):
 
 
 @pytest.fixture(autouse=True)
+def _eager_results_can_be_read():
+    """Celery keeps "a task is running here, do not wait on results" in one
+    process-wide flag that each eager task sets and restores; eager tasks run
+    at once by several threads (the concurrency tests, a live server) can
+    restore it in the wrong order and leave it set, which then refuses every
+    later ``result.get()``. Each test starts with it clear."""
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
+
+
+@pytest.fixture(autouse=True)
 def search_index(tmp_path, settings):
     """A search index of each test's own. Oscar's catalogue lists what the
     Whoosh index holds, and the configured one (var/whoosh_index) is the

@@ -21,7 +21,7 @@ BUYERS = 12
 def _at_preview(item, quantity: int) -> Client:
     """A buyer whose basket holds ``quantity`` of ``item``, at the checkout's
     last step (Oscar's availability checks already passed)."""
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(UserFactory())
     client.post(f"/shop/basket/add/{item.pk}/", {"quantity": quantity})
     client.get("/shop/checkout/", follow=True)

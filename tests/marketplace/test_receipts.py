@@ -80,7 +80,7 @@ def test_a_paid_order_gets_one_receipt_e_mailed_to_its_buyer(
     assert pdf.startswith(b"%PDF-")
 
     text = flat(pdf_text(pdf))
-    assert "Order receipt" in text
+    assert "Ricevuta dell'ordine" in text  # in the site's language, Italian
     assert "Consorzio Terra" in text
     assert "Orto di Chiara" in text
     assert "Via dei Campi 3" in text
@@ -90,10 +90,13 @@ def test_a_paid_order_gets_one_receipt_e_mailed_to_its_buyer(
     assert "Passata di pomodoro 2 € 4,50 € 9,00" in text
     assert "Miele di castagno 1 € 9,00 € 9,00" in text
     assert "Totale € 18,00" in text
-    assert f"€ 9,00 of this order go to project P01 “{winning_project.title}”." in text
     assert (
-        "This order gives you a vote of € 18,00 on how Consorzio Terra "
-        "reinvests its profits, in “Utili 2027”." in text
+        f"€ 9,00 di questo ordine vanno al progetto P01 “{winning_project.title}”."
+        in text
+    )
+    assert (
+        "Questo ordine ti dà un voto di € 18,00 su come Consorzio Terra "
+        "reinveste i propri utili, in “Utili 2027”." in text
     )
     assert "Contanti" in text  # the payment method, cash
     assert "CASSA-7" in text
