@@ -38,12 +38,14 @@ def cents_from_str(value: str) -> int:
 def format_money(amount_cents: int, currency: str = "EUR", *, language=None) -> str:
     """Format cents for the active (or given) language: "€ 1.234,50" in Italian."""
     symbol = CURRENCY_SYMBOLS.get(currency, currency)
-    amount = Decimal(amount_cents) / 100
+    amount = Decimal(abs(amount_cents)) / 100
+    # a minus before the symbol: "-€ 2.000,00", not "€ -2.000,00"
+    sign = "-" if amount_cents < 0 else ""
     with translation.override(language or translation.get_language() or "it"):
         number = formats.number_format(
             amount, decimal_pos=2, use_l10n=True, force_grouping=True
         )
         lang = translation.get_language()
     if lang.startswith("it"):
-        return f"{symbol}\u00a0{number}"
-    return f"{symbol}{number}"
+        return f"{sign}{symbol}\u00a0{number}"
+    return f"{sign}{symbol}{number}"

@@ -41,3 +41,8 @@ def test_amounts_typed_by_people_become_exact_cents(typed, cents):
 def test_amounts_with_more_than_two_decimals_or_garbage_are_refused(typed):
     with pytest.raises((ValueError, ArithmeticError)):
         cents_from_str(typed)
+
+
+def test_a_negative_amount_has_its_minus_before_the_symbol():
+    assert format_money(-200_000, language="it") == "-€\u00a02.000,00"
+    assert format_money(-5, language="en") == "-€0.05"
