@@ -49,6 +49,7 @@ def order_votes_grant(*, order, shares) -> list[PurchaseVote]:
                     buyer=order.user,
                     source=order_vote_source(order, community_id),
                     amount_cents=cents,
+                    label=order.number,
                 )
             )
         except PurchaseVoteError as error:

@@ -31,6 +31,8 @@ class PurchaseVote(models.Model):
         related_name="purchase_votes",
     )
     source = models.CharField(_("order"), max_length=100, unique=True)
+    # What the buyer recognises the purchase by (the shop's order number).
+    label = models.CharField(_("purchase"), max_length=100, blank=True)
     amount_cents = models.BigIntegerField(_("amount (cents)"))
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE

@@ -138,7 +138,7 @@ def _require_counting(process: Process) -> None:
 
 @transaction.atomic
 def purchase_vote_grant(
-    *, process: Process, buyer, source: str, amount_cents: int
+    *, process: Process, buyer, source: str, amount_cents: int, label: str = ""
 ) -> PurchaseVote:
     """Grant the buyer of a paid order a purchase vote in ``process``.
 
@@ -167,7 +167,11 @@ def purchase_vote_grant(
     try:
         with transaction.atomic():
             vote = PurchaseVote.objects.create(
-                process=locked, buyer=buyer, source=source, amount_cents=amount_cents
+                process=locked,
+                buyer=buyer,
+                source=source,
+                amount_cents=amount_cents,
+                label=(label or "").strip()[:100],
             )
     except IntegrityError:
         # the same order was granted at the same moment by another worker

@@ -46,6 +46,7 @@ def test_paid_orders_vote_and_a_refund_takes_the_vote_back(farm, process):
     orders = [paid_order(farm, item) for _ in range(3)]
     granted = [vote for order in orders for vote in votes.order_votes(order)]
     assert [v.amount_cents for v in granted] == [1_250] * 3
+    assert [v.label for v in granted] == [order.number for order in orders]
     assert {v.process_id for v in granted} == {process.pk}
     purchase_vote_cast(vote=granted[0], buyer=orders[0].user, projects=[seeds])
     for order, vote in zip(orders[1:], granted[1:], strict=True):
@@ -89,3 +90,5 @@ def test_the_buyers_order_page_links_to_casting_the_purchase_vote(farm, process)
     (vote,) = votes.order_votes(order)
     assert vote.get_absolute_url() in page.content.decode()
     assert b"Cast your vote" in page.content
+    cast_page = client.get(vote.get_absolute_url()).content.decode()
+    assert order.number in cast_page and vote.source not in cast_page
