@@ -2,7 +2,6 @@
 winners of the vote in their order; the pages and the PDF statement."""
 
 import datetime
-import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
@@ -717,7 +716,6 @@ def _pdf_text(data: bytes, tmp_path) -> str:
     ).stdout
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
 def test_the_statement_pdf_shows_the_figures_and_the_allocation(
     client, allocated, projects, consortium, tmp_path
 ):
