@@ -1,7 +1,7 @@
 """Money as integer cents plus an ISO 4217 code, formatted for people."""
 
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import formats, translation
 
@@ -33,6 +33,12 @@ def cents_from_str(value: str) -> int:
     if not amount.is_finite() or amount.as_tuple().exponent < -2:
         raise ValueError(f"not an amount in cents: {value!r}")
     return int(amount * 100)
+
+
+def cents_from_decimal(amount) -> int:
+    """A Decimal in currency units (Oscar's prices) as integer cents, rounded
+    half up: the one place money crosses from Decimal to cents."""
+    return int((Decimal(amount) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def format_money(amount_cents: int, currency: str = "EUR", *, language=None) -> str:

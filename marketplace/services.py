@@ -11,13 +11,14 @@ payments app tells us what happened through the ``order`` hook
 
 import logging
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
+from core.money import cents_from_decimal
 from payments import services as payments
 from payments.ledger import Line, account_get, ledger_post
 from payments.models import Payment
@@ -49,7 +50,7 @@ class Method:
 
 def to_cents(amount: Decimal) -> int:
     """Oscar's Decimal prices into our integer cents (the only crossing)."""
-    return int((Decimal(amount) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return cents_from_decimal(amount)
 
 
 def _event(order, kind: str, **detail) -> None:
@@ -197,11 +198,10 @@ def order_pickup_payment_record(
     return payment
 
 
-def _sale_lines(order, total_cents: int) -> list[Line]:
+def _sale_lines(shares: OrderShares, total_cents: int) -> list[Line]:
     """The order's money from the shop's account to each community's sales
     account and each listed project's fund. What the lines do not cover (a
     shipping charge, were there one) stays with the first community."""
-    shares = order_shares(order)
     credits: dict[str, int] = {}
     for community_id in shares.spent:
         code = sales_account_code(community_id) if community_id else SHOP_ACCOUNT
@@ -220,10 +220,16 @@ def _sale_lines(order, total_cents: int) -> list[Line]:
     return lines
 
 
-def _release_stock(order) -> None:
+def _stock_tracked_lines(order):
+    """The order's lines whose stock record counts allocations."""
     for line in order.lines.select_related("stockrecord", "product"):
         if line.stockrecord_id and line.product.get_product_class().track_stock:
-            line.stockrecord.cancel_allocation(line.quantity)
+            yield line
+
+
+def _release_stock(order) -> None:
+    for line in _stock_tracked_lines(order):
+        line.stockrecord.cancel_allocation(line.quantity)
 
 
 def order_payment_sync(payment_id: int, what: str = "") -> None:
@@ -264,7 +270,8 @@ def order_payment_sync(payment_id: int, what: str = "") -> None:
 def _order_paid(order, payment: Payment) -> None:
     from . import tasks, votes
 
-    lines = _sale_lines(order, payment.amount_cents)
+    shares = order_shares(order)
+    lines = _sale_lines(shares, payment.amount_cents)
     if lines:
         ledger_post(
             kind="sale",
@@ -275,14 +282,14 @@ def _order_paid(order, payment: Payment) -> None:
         )
     order.set_status(Status.PAID)
     _event(order, "paid", payment=payment.pk)
-    votes.order_votes_grant(order=order, shares=order_shares(order))
+    votes.order_votes_grant(order=order, shares=shares)
     transaction.on_commit(lambda: tasks.order_receipt_render_task.delay(order.pk))
 
 
 def _order_refunded(order, payment: Payment) -> None:
     from . import votes
 
-    lines = _sale_lines(order, payment.amount_cents)
+    lines = _sale_lines(order_shares(order), payment.amount_cents)
     if lines:
         ledger_post(
             kind="sale_reversal",
@@ -302,9 +309,8 @@ def order_collect(*, order, by) -> None:
         locked = Order.objects.select_for_update().get(pk=order.pk)
         if locked.status != Status.PAID:
             raise OrderStateError(_("Only a paid order can be handed over."))
-        for line in locked.lines.select_related("stockrecord", "product"):
-            if line.stockrecord_id and line.product.get_product_class().track_stock:
-                line.stockrecord.consume_allocation(line.quantity)
+        for line in _stock_tracked_lines(locked):
+            line.stockrecord.consume_allocation(line.quantity)
         locked.set_status(Status.COLLECTED)
         _event(locked, "collected", by=by.pk, at=timezone.now().isoformat())
 

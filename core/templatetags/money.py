@@ -1,8 +1,6 @@
-from decimal import ROUND_HALF_UP, Decimal
-
 from django import template
 
-from core.money import format_money
+from core.money import cents_from_decimal, format_money
 
 register = template.Library()
 
@@ -20,5 +18,4 @@ def money_decimal_filter(amount, currency="EUR"):
     """A Decimal amount in currency units (Oscar's prices), shown as money."""
     if amount is None or amount == "":
         return ""
-    cents = int((Decimal(amount) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-    return money_filter(cents, currency)
+    return money_filter(cents_from_decimal(amount), currency)
