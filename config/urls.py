@@ -1,8 +1,8 @@
 from django.apps import apps
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
+
+from core.media import public_media_urlpatterns
 
 from .views import HomeView
 
@@ -22,5 +22,5 @@ urlpatterns = [
     path("shop/", include(apps.get_app_config("oscar").urls[0])),
 ]
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Public uploads only (core.media): receipts are served by their own views.
+urlpatterns += public_media_urlpatterns()
