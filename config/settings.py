@@ -128,6 +128,9 @@ SITE_ID = 1
 AUTH_USER_MODEL = "accounts.User"
 
 MIDDLEWARE = [
+    # Probes first: before the host check, the HTTPS redirect and sessions.
+    "core.health.HealthCheckMiddleware",
+    "core.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -170,13 +173,33 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if not DATABASE_URL:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
+# Connections: each web thread and worker process keeps one open for
+# DB_CONN_MAX_AGE seconds; DB_POOL_MAX_SIZE > 0 uses psycopg's pool instead
+# (one pool per process, shared by its threads; PostgreSQL only). Behind
+# PgBouncer in transaction mode set DB_DISABLE_SERVER_SIDE_CURSORS=true (the
+# open-data exports stream with server-side cursors otherwise).
+DB_POOL_MAX_SIZE = int(os.environ.get("DB_POOL_MAX_SIZE", "0"))
 DATABASES = {
     "default": dj_database_url.parse(
         DATABASE_URL or f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
-        conn_health_checks=True,
+        conn_max_age=0
+        if DB_POOL_MAX_SIZE
+        else int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        conn_health_checks=not DB_POOL_MAX_SIZE,
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    if DB_POOL_MAX_SIZE:
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": int(os.environ.get("DB_POOL_MIN_SIZE", "1")),
+            "max_size": DB_POOL_MAX_SIZE,
+            "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
+        }
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool(
+        "DB_DISABLE_SERVER_SIDE_CURSORS", False
+    )
+elif DB_POOL_MAX_SIZE:
+    raise ImproperlyConfigured("DB_POOL_MAX_SIZE needs PostgreSQL (DATABASE_URL).")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -249,6 +272,18 @@ if not PRODUCTION:
     )  # whitenoise warns when it is missing
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# Uploads under these prefixes are public images (core.media); the rest of
+# MEDIA_ROOT (receipts) is served only through views that check permission.
+PUBLIC_MEDIA_PREFIXES = (
+    "campaigns/",
+    "proposals/",
+    "images/",  # the shop's product images (OSCAR_IMAGE_FOLDER)
+    "cache/",  # their thumbnails (sorl-thumbnail)
+    "image_not_found.jpg",  # the shop's placeholder (OSCAR_MISSING_IMAGE_URL)
+)
+# Django serves those itself (development, or no proxy in front); in
+# production the proxy does (deploy/nginx/civic.conf).
+SERVE_PUBLIC_MEDIA = env_bool("SERVE_PUBLIC_MEDIA", not PRODUCTION)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -268,6 +303,22 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# PDFs (WeasyPrint: ~180 ms and tens of MB each) have their own queue, served
+# by workers started with --max-tasks-per-child so memory is given back; the
+# rest (webhooks, closes, e-mail) is never stuck behind a batch of receipts.
+CELERY_PDF_QUEUE = "pdf"
+CELERY_TASK_ROUTES = {
+    "campaigns.receipt_render": {"queue": CELERY_PDF_QUEUE},
+    "marketplace.order_receipt_render": {"queue": CELERY_PDF_QUEUE},
+}
+# Our LOGGING (JSON in production) applies inside workers too.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Redis redelivers a task not acknowledged within this time (acks_late): it
+# must exceed the longest task (the close of a 10,000-pledge campaign takes
+# minutes).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
+}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "stripe-reconcile": {"task": "payments.reconcile", "schedule": 15 * 60},
@@ -359,16 +410,88 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Content-Security-Policy, Permissions-Policy (core.middleware): scripts only
+# from us (inline ones carry the request's nonce) and from Stripe.js; Stripe's
+# frames and API. The Stripe origins come from STRIPE_JS_URL and
+# STRIPE_API_BASE (the Stripe section); these add to them.
+CSP_EXTRA_SCRIPT_SRC = env_list("CSP_EXTRA_SCRIPT_SRC")
+CSP_EXTRA_CONNECT_SRC = env_list("CSP_EXTRA_CONNECT_SRC")
+CSP_EXTRA_FRAME_SRC = env_list("CSP_EXTRA_FRAME_SRC")
+CSP_EXTRA_IMG_SRC = env_list("CSP_EXTRA_IMG_SRC")
+# Where the browser posts CSP violation reports (none when empty).
+CSP_REPORT_URI = os.environ.get("CSP_REPORT_URI", "")
+
+# Rate limits (core.ratelimit): "<count>/<unit>" per client IP, per user when
+# logged in, and per e-mail typed for login and password reset, in fixed
+# windows counted in the cache (Redis when REDIS_URL is set). Only POSTs count,
+# except on the pay pages, whose every load asks Stripe for the payment.
+# RATE_LIMITS="login=5/m,vote=60/m" overrides some.
+RATE_LIMIT_ENABLED = env_bool("RATE_LIMIT_ENABLED", True)
+RATE_LIMITS = {
+    "login": "10/m",
+    "signup": "5/m",
+    "password_reset": "5/m",
+    "vote": "30/m",
+    "proposal": "10/m",
+    "support": "30/m",
+    "pledge": "10/m",
+    "pay": "30/m",
+    "checkout": "10/m",
+    "purchase_vote": "30/m",
+}
+for _item in env_list("RATE_LIMITS"):
+    _scope, _, _rate = (part.strip() for part in _item.partition("="))
+    _count, _, _per = _rate.replace(" ", "").partition("/")
+    if not (
+        _scope in RATE_LIMITS
+        and _count.isdigit()
+        and int(_count) > 0
+        and _per[-1:] in {"s", "m", "h", "d"}
+        and (_per[:-1] or "1").isdigit()
+        and int(_per[:-1] or "1") > 0
+    ):
+        raise ImproperlyConfigured(
+            f"RATE_LIMITS: {_item!r} is not <scope>=<count>/<unit> with a scope "
+            f"of {', '.join(RATE_LIMITS)} and a unit of s, m, h or d (e.g. 10/m)."
+        )
+    RATE_LIMITS[_scope] = _rate
+# Proxies in front of the site that each append to X-Forwarded-For (nginx: 1).
+# 0, the default, never believes the header: the client is REMOTE_ADDR.
+RATE_LIMIT_TRUSTED_PROXIES = int(os.environ.get("RATE_LIMIT_TRUSTED_PROXIES", "0"))
+RATE_LIMIT_CACHE = "default"
+RATE_LIMIT_KEY_PREFIX = "rl"
+
+# --- Health -----------------------------------------------------------------
+# /health/ and /health/live/ (core.health): seconds to wait for the broker and
+# for a worker's answer; a worker's answer is trusted this long.
+HEALTH_TIMEOUT_SECONDS = float(os.environ.get("HEALTH_TIMEOUT_SECONDS", "1"))
+HEALTH_WORKER_CACHE_SECONDS = int(os.environ.get("HEALTH_WORKER_CACHE_SECONDS", "15"))
 
 # --- Logging ----------------------------------------------------------------
+# To standard error, one line per record: JSON (production default) for a log
+# collector, or plain text. Every line carries the request id (X-Request-ID)
+# or the Celery task it came from.
 
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json" if PRODUCTION else "plain")
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be 'json' or 'plain'.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"context": {"()": "core.logs.ContextFilter"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "core.logs.JsonFormatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
