@@ -145,6 +145,15 @@ def search_index(tmp_path, settings):
 
 
 @pytest.fixture(autouse=True)
+def _rate_limits_start_at_zero():
+    """Rate limits stay on in tests; each test starts with no request counted
+    (the counters live in the cache, local memory unless REDIS_URL is set)."""
+    from django.core.cache import caches
+
+    caches[settings.RATE_LIMIT_CACHE].clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # PBKDF2's deliberate slowness is for production, not for hundreds of test users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
