@@ -128,9 +128,9 @@ SITE_ID = 1
 AUTH_USER_MODEL = "accounts.User"
 
 MIDDLEWARE = [
-    # Probes first: before the host check, the HTTPS redirect and sessions.
-    "core.health.HealthCheckMiddleware",
     "core.logs.RequestIdMiddleware",
+    # Probes before the host check, the HTTPS redirect and sessions.
+    "core.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

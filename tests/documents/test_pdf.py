@@ -6,10 +6,13 @@ replacing any code.
 """
 
 import base64
+import http.client
 import io
 import logging
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -126,6 +129,17 @@ def test_fetcher_serves_a_static_css_file(audit):
         "FILE:///etc/passwd",
         "http://127.0.0.1/",
         "https://example.org",
+        # private and link-local addresses (cloud metadata, the LAN, loopback)
+        "http://169.254.169.254/latest/meta-data/iam/",
+        "http://[fe80::1]/",
+        "http://10.0.0.1/receipt.css",
+        "http://172.16.5.4/",
+        "http://192.168.1.1/",
+        "http://[::1]:8000/admin/",
+        "http://localhost:6379/",
+        "https://0x7f000001/",
+        "//169.254.169.254/",
+        "gopher://127.0.0.1:6379/_FLUSHALL",
         "ftp://example.org/receipt.css",
         "javascript:alert(1)",
         "css/receipt.css",
@@ -209,3 +223,59 @@ def test_a_stylesheet_given_by_path_is_applied_and_parsed_once(settings):
         assert styled.count("Ricevuta di prova") == 2 and "1/1" in styled
     info = documents_pdf._parsed_stylesheet.cache_info()
     assert (info.misses, info.hits) == (1, 1)
+
+
+class _RedirectingServer(ThreadingHTTPServer):
+    """A local server that answers every request with a redirect to a static
+    file and counts the requests it gets: a fetcher that followed links or
+    redirects would show up here."""
+
+    hits = 0
+
+
+class _RedirectHandler(BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        self.server.hits += 1
+        self.send_response(302)
+        self.send_header("Location", "static:css/receipt.css")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def redirecting_server():
+    server = _RedirectingServer(("127.0.0.1", 0), _RedirectHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_document_pointing_at_a_redirect_never_reaches_it(
+    audit, redirecting_server, caplog
+):
+    port = redirecting_server.server_address[1]
+    html = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+    <link rel="stylesheet" href="http://127.0.0.1:{port}/style.css">
+    </head><body><p>Receipt</p>
+    <img src="http://127.0.0.1:{port}/logo.png" alt="">
+    <img src="http://169.254.169.254/latest/meta-data/" alt=""></body></html>"""
+
+    with caplog.at_level(logging.WARNING, logger="weasyprint"):
+        pdf = render_pdf_string(html)
+
+    assert pdf.startswith(b"%PDF")
+    assert "Receipt" in pdf_text(pdf)
+    assert redirecting_server.hits == 0
+    assert audit.network == []
+    # The server does count a client that asks (so zero hits means no fetch).
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    connection.request("GET", "/probe")
+    assert connection.getresponse().status == 302
+    connection.close()
+    assert redirecting_server.hits == 1

@@ -1,0 +1,91 @@
+"""The deployment files agree with the settings they serve."""
+
+import re
+import subprocess
+from pathlib import Path
+
+from django.conf import settings
+
+from config.celery import app
+
+DEPLOY = Path(settings.BASE_DIR) / "deploy"
+
+
+def _exec_start(unit: str) -> str:
+    text = (DEPLOY / "systemd" / unit).read_text()
+    command = re.search(r"^ExecStart=(.+?)(?<!\\)$", text, re.M | re.S).group(1)
+    return re.sub(r"\\\n\s*", " ", command)
+
+
+def _queues(command: str) -> set[str]:
+    return set(re.search(r"--queues (\S+)", command).group(1).split(","))
+
+
+def test_receipts_go_to_the_pdf_queue_and_the_rest_to_default():
+    router = app.amqp.router
+
+    assert router.route({}, "campaigns.receipt_render")["queue"].name == "pdf"
+    assert router.route({}, "marketplace.order_receipt_render")["queue"].name == "pdf"
+    assert router.route({}, "payments.stripe_event_process")["queue"].name == (
+        "default"
+    )
+    assert router.route({}, "campaigns.close")["queue"].name == "default"
+
+
+def test_every_queue_a_task_can_be_routed_to_has_a_worker_unit():
+    consumed = set()
+    for unit in ("civic-worker.service", "civic-worker-pdf.service"):
+        consumed |= _queues(_exec_start(unit))
+    routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
+
+    assert routed | {settings.CELERY_TASK_DEFAULT_QUEUE} <= consumed
+
+
+def test_the_pdf_worker_recycles_its_processes():
+    command = _exec_start("civic-worker-pdf.service")
+
+    assert _queues(command) == {settings.CELERY_PDF_QUEUE}
+    assert re.search(r"--max-tasks-per-child \d+", command)
+
+
+def test_the_units_start_the_commands_this_code_has():
+    web = _exec_start("civic-web.service")
+    assert "gunicorn -c deploy/gunicorn.conf.py config.wsgi" in web
+    assert (Path(settings.BASE_DIR) / "deploy" / "gunicorn.conf.py").is_file()
+    assert "celery -A config beat" in _exec_start("civic-beat.service")
+    search = _exec_start("civic-search-index.service")
+    assert "manage.py update_index" in search
+
+
+def test_nginx_serves_only_the_public_media_folders():
+    conf = (DEPLOY / "nginx" / "civic.conf").read_text()
+    served = set(re.findall(r"location =? ?/media/([\w/.-]+) \{ alias", conf))
+
+    assert served == set(settings.PUBLIC_MEDIA_PREFIXES)
+    assert "location /media/ { return 404; }" in conf
+
+
+def test_the_install_script_is_valid_bash():
+    result = subprocess.run(
+        ["bash", "-n", str(DEPLOY / "install.sh")], capture_output=True, text=True
+    )
+
+    assert result.returncode == 0, result.stderr
+
+
+def test_every_variable_the_settings_read_is_in_env_example():
+    base = Path(settings.BASE_DIR)
+    read = set()
+    for source in (base / "config" / "settings.py", DEPLOY / "gunicorn.conf.py"):
+        read |= set(
+            re.findall(
+                r'(?:os\.environ\.get|env_bool|env_list|env_required)\(\s*"([A-Z0-9_]+)"',
+                source.read_text(),
+            )
+        )
+    listed = set(
+        re.findall(r"^([A-Z0-9_]+)=", (base / ".env.example").read_text(), re.M)
+    )
+
+    assert len(read) > 30
+    assert read - listed == set()
