@@ -17,6 +17,7 @@ urlpatterns = [
     path("accountability/", include("accountability.urls", namespace="accountability")),
     path("payments/", include("payments.urls")),
     path("open-data/", include("opendata.urls", namespace="opendata")),
+    path("api/v1/", include("opendata.api_urls", namespace="api")),
     path("admin/", admin.site.urls),
     path("shop/", include("marketplace.urls", namespace="marketplace")),
     path("shop/", include(apps.get_app_config("oscar").urls[0])),

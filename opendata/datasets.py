@@ -34,6 +34,7 @@ class Column:
     name: str
     type: str
     description: str
+    nullable: bool = False  # the value may be missing (None, an empty CSV cell)
 
 
 @dataclass(frozen=True)
@@ -77,16 +78,33 @@ PROCESS_COLUMNS = (
     ),
     Column("ballot_kind", TEXT, _("Ballot: approval, cumulative or knapsack")),
     Column("outcome_rule", TEXT, _("Outcome rule: greedy, mes or mes-add1")),
-    Column("proposals_starts_on", DATE, _("Proposal phase from (empty if off)")),
-    Column("proposals_ends_on", DATE, _("Proposal phase until")),
-    Column("support_starts_on", DATE, _("Support phase from (empty if off)")),
-    Column("support_ends_on", DATE, _("Support phase until")),
-    Column("codesign_starts_on", DATE, _("Co-design phase from (empty if off)")),
-    Column("codesign_ends_on", DATE, _("Co-design phase until")),
-    Column("vote_starts_on", DATE, _("Vote from")),
-    Column("vote_ends_on", DATE, _("Vote until")),
-    Column("results_on", DATE, _("Results published on")),
-    Column("ballots_counted", INT, _("Ballots counted (empty before the results)")),
+    Column(
+        "proposals_starts_on",
+        DATE,
+        _("Proposal phase from (empty if off)"),
+        nullable=True,
+    ),
+    Column("proposals_ends_on", DATE, _("Proposal phase until"), nullable=True),
+    Column(
+        "support_starts_on", DATE, _("Support phase from (empty if off)"), nullable=True
+    ),
+    Column("support_ends_on", DATE, _("Support phase until"), nullable=True),
+    Column(
+        "codesign_starts_on",
+        DATE,
+        _("Co-design phase from (empty if off)"),
+        nullable=True,
+    ),
+    Column("codesign_ends_on", DATE, _("Co-design phase until"), nullable=True),
+    Column("vote_starts_on", DATE, _("Vote from"), nullable=True),
+    Column("vote_ends_on", DATE, _("Vote until"), nullable=True),
+    Column("results_on", DATE, _("Results published on"), nullable=True),
+    Column(
+        "ballots_counted",
+        INT,
+        _("Ballots counted (empty before the results)"),
+        nullable=True,
+    ),
 )
 
 
@@ -142,7 +160,9 @@ PROJECT_COLUMNS = (
     Column("currency", TEXT, _("Currency of the amounts (ISO 4217)")),
     Column("cost_cents", INT, _("Cost, in cents")),
     Column("feasibility", TEXT, _("Feasibility: pending, feasible, not_feasible")),
-    Column("selected", BOOL, _("Won the vote (empty before the results)")),
+    Column(
+        "selected", BOOL, _("Won the vote (empty before the results)"), nullable=True
+    ),
 )
 
 
@@ -187,10 +207,20 @@ RESULT_COLUMNS = (
     Column("code", TEXT, _("Code of the project")),
     Column("title", TEXT, _("Title of the project")),
     Column("currency", TEXT, _("Currency of the amounts (ISO 4217)")),
-    Column("cost_cents", INT, _("Cost of the project, in cents")),
-    Column("votes", INT, _("Votes (approvals or points) the project received")),
+    Column("cost_cents", INT, _("Cost of the project, in cents"), nullable=True),
+    Column(
+        "votes",
+        INT,
+        _("Votes (approvals or points) the project received"),
+        nullable=True,
+    ),
     Column("selected", BOOL, _("Won: funded by the outcome rule")),
-    Column("position", INT, _("Order in which the rule selected it (empty if lost)")),
+    Column(
+        "position",
+        INT,
+        _("Order in which the rule selected it (empty if lost)"),
+        nullable=True,
+    ),
     Column("stage", TEXT, _("Stage of the rule that decided it")),
 )
 
@@ -256,12 +286,17 @@ CAMPAIGN_COLUMNS = (
     Column("project", TEXT, _("Code of the project it funds")),
     Column("currency", TEXT, _("Currency of the amounts (ISO 4217)")),
     Column("goal_cents", INT, _("Goal, in cents")),
-    Column("stretch_goal_cents", INT, _("Optimum goal, in cents (may be empty)")),
+    Column(
+        "stretch_goal_cents",
+        INT,
+        _("Optimum goal, in cents (may be empty)"),
+        nullable=True,
+    ),
     Column("funding_model", TEXT, _("all_or_nothing or keep_it_all")),
     Column("status", TEXT, _("live, charging, succeeded, failed or ended")),
     Column("starts_at", DATETIME, _("Opens (UTC)")),
     Column("deadline", DATETIME, _("Deadline (UTC)")),
-    Column("closed_at", DATETIME, _("Closed (UTC, empty while open)")),
+    Column("closed_at", DATETIME, _("Closed (UTC, empty while open)"), nullable=True),
     Column("pledged_cents", INT, _("Pledges that count (saved, paid, being paid)")),
     Column("paid_cents", INT, _("Pledges paid, in cents")),
     Column("backers", INT, _("Distinct backers (a count, never who)")),
@@ -345,19 +380,44 @@ MATCH_COLUMNS = (
     Column("title", TEXT, _("Title of the round")),
     Column("mode", TEXT, _("ratio or quadratic")),
     Column("factor_percent", INT, _("Match factor in percent (ratio mode)")),
-    Column("cap_per_pledge_cents", INT, _("Cap per pledge, in cents (may be empty)")),
     Column(
-        "cap_per_campaign_cents", INT, _("Cap per campaign, in cents (may be empty)")
+        "cap_per_pledge_cents",
+        INT,
+        _("Cap per pledge, in cents (may be empty)"),
+        nullable=True,
+    ),
+    Column(
+        "cap_per_campaign_cents",
+        INT,
+        _("Cap per campaign, in cents (may be empty)"),
+        nullable=True,
     ),
     Column("currency", TEXT, _("Currency of the amounts (ISO 4217)")),
     Column("pool_cents", INT, _("Pool, in cents")),
     Column("status", TEXT, _("open or closed (allocated)")),
-    Column("closed_at", DATETIME, _("Allocated (UTC)")),
-    Column("campaign", TEXT, _("Slug of a campaign that received an allocation")),
-    Column("backers", INT, _("Distinct backers counted for that campaign")),
-    Column("pledged_cents", INT, _("Pledges counted for that campaign, in cents")),
-    Column("allocated_cents", INT, _("What the round gave that campaign, in cents")),
-    Column("capped", BOOL, _("The allocation hit a cap")),
+    Column("closed_at", DATETIME, _("Allocated (UTC)"), nullable=True),
+    Column(
+        "campaign",
+        TEXT,
+        _("Slug of a campaign that received an allocation"),
+        nullable=True,
+    ),
+    Column(
+        "backers", INT, _("Distinct backers counted for that campaign"), nullable=True
+    ),
+    Column(
+        "pledged_cents",
+        INT,
+        _("Pledges counted for that campaign, in cents"),
+        nullable=True,
+    ),
+    Column(
+        "allocated_cents",
+        INT,
+        _("What the round gave that campaign, in cents"),
+        nullable=True,
+    ),
+    Column("capped", BOOL, _("The allocation hit a cap"), nullable=True),
 )
 
 
