@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from oscar.core.loading import get_model
 
 from core.money import cents_from_decimal
@@ -41,6 +43,27 @@ class Status:
     COLLECTED = "collected"  # picked up (stock consumed)
     CANCELLED = "cancelled"
     REFUNDED = "refunded"
+
+
+STATUS_LABELS = {
+    Status.PENDING: gettext_lazy("Waiting for payment"),
+    Status.PAID: gettext_lazy("Paid: ready to collect"),
+    Status.COLLECTED: gettext_lazy("Collected"),
+    Status.CANCELLED: gettext_lazy("Cancelled"),
+    Status.REFUNDED: gettext_lazy("Refunded"),
+}
+
+
+def order_pay_url(order, payment: Payment | None) -> str | None:
+    """The pay page of a card order still waiting for its money, else None
+    (``payment`` is ``order_payment(order)``)."""
+    if (
+        payment is None
+        or order.status != Status.PENDING
+        or payment.method != payment.Method.STRIPE
+    ):
+        return None
+    return reverse("payments:pay", args=[payments.pay_link_token(payment)])
 
 
 class Method:

@@ -46,3 +46,37 @@ def order_purchase_votes(order):
     from ..votes import order_votes
 
     return order_votes(order)
+
+
+@register.filter
+def order_status_label(status: str) -> str:
+    """An order status in words ("Waiting for payment"), not its code."""
+    from ..services import STATUS_LABELS
+
+    return STATUS_LABELS.get(status, status)
+
+
+@register.simple_tag
+def order_pickup(order):
+    """What the buyer needs to collect and pay: the pay page of an unpaid card
+    order, and each seller with its pickup place and the order's lines there.
+    Two queries whatever the number of lines."""
+    from ..services import order_pay_url, order_payment
+
+    sellers: dict = {}
+    for line in order.lines.select_related("partner__shop", "product"):
+        sellers.setdefault(line.partner, []).append(line)
+    places = [
+        {
+            "partner": partner,
+            "place": getattr(getattr(partner, "shop", None), "pickup_place", ""),
+            "lines": lines,
+        }
+        for partner, lines in sellers.items()
+    ]
+    payment = order_payment(order)
+    return {
+        "places": places,
+        "pay_url": order_pay_url(order, payment),
+        "pay_at_pickup": order.status == "pending" and payment is None,
+    }
