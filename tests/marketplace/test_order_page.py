@@ -4,7 +4,9 @@ and where to collect each seller's goods (the shop ships nothing)."""
 import re
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from marketplace import services
 from marketplace.catalogue import shop_partner_create
@@ -99,11 +101,8 @@ def test_a_card_order_not_paid_yet_links_to_its_pay_page(farm, buyer_client):
 
 
 def test_the_order_page_reads_the_same_for_one_or_many_lines(
-    farm, bakery, buyer_client, django_assert_max_num_queries
+    farm, bakery, buyer_client
 ):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     few = _order(buyer_client, product(farm, title="Uno", price_cents=100))
     other = Client(HTTP_ACCEPT_LANGUAGE="en")
     other.buyer = UserFactory()
