@@ -1,5 +1,6 @@
 """Public, read-only exports: no login, public communities only."""
 
+from django.core.validators import slug_re
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -23,6 +24,10 @@ def requested_community(request) -> Community | None:
     slug = request.GET.get("community", "").strip()
     if not slug:
         return None
+    # What is not a slug names no community (and a NUL byte would make
+    # PostgreSQL fail the query).
+    if not slug_re.match(slug):
+        raise Http404(slug)
     return get_object_or_404(Community, slug=slug, is_public=True)
 
 

@@ -651,3 +651,12 @@ def test_the_open_data_page_links_the_api(client):
     html = client.get("/open-data/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
     assert 'href="/api/v1/"' in html
+
+
+def test_a_community_filter_with_a_nul_byte_is_not_found_in_the_exports(client):
+    # PostgreSQL refuses NUL in a query parameter: the slug is checked first.
+    CommunityFactory(slug="od-town")
+
+    for path in ("/open-data/processes.json", "/open-data/"):
+        assert client.get(path, {"community": "od-town\x00"}).status_code == 404
+    assert client.get(f"{API}/processes/", {"community": "od\x00"}).status_code == 400
