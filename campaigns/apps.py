@@ -14,4 +14,8 @@ class CampaignsConfig(AppConfig):
         from .services import pledge_payment_sync
 
         hooks.register("pledge", pledge_payment_sync)
-        market_votes.register("campaigns", selectors.process_money_supporters)
+        market_votes.register(
+            "campaigns",
+            selectors.process_money_supporters,
+            counts=selectors.process_money_supporter_counts,
+        )
