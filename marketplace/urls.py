@@ -1,7 +1,7 @@
 """Our pages under /shop/, in front of Oscar's (config/urls.py includes this
 first; everything else under /shop/ is Oscar's)."""
 
-from django.urls import path
+from django.urls import path, re_path
 from django.views.generic import RedirectView
 
 from . import desk, views
@@ -15,6 +15,17 @@ urlpatterns = [
         name="order-receipt",
     ),
     path("desk/<slug:slug>/", desk.desk, name="desk"),
+    # In front of Oscar's pages of the same paths (see their views).
+    path(
+        "accounts/orders/<str:order_number>/<int:line_id>/",
+        views.OrderLineView.as_view(),
+        name="order-line",
+    ),
+    re_path(
+        r"^catalogue/category/(?P<category_slug>[\w-]+(/[\w-]+)*)_(?P<pk>\d+)/$",
+        views.ProductCategoryView.as_view(),
+        name="category",
+    ),
     # One way in for everyone: Oscar's own login and sign-up pages send to
     # the site's (the query string, with ?next=, goes along).
     path(

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.core.cache import cache
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -23,7 +24,9 @@ class CampaignListView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        campaigns = list(selectors.campaign_list_public())
+        campaigns = list(
+            selectors.campaign_list_public().filter(community__is_public=True)
+        )
         context["live"] = [c for c in campaigns if c.status == C.LIVE]
         context["closed"] = [c for c in campaigns if c.status != C.LIVE]
         return context
@@ -88,6 +91,8 @@ class MatchRoundView(TemplateView):
         round_ = get_object_or_404(
             MatchRound.objects.select_related("community"), pk=kwargs["pk"]
         )
+        if not permissions.can_view_community(self.request.user, round_.community):
+            raise Http404
         campaigns = list(round_.campaigns.exclude(status=C.DRAFT).order_by("title"))
         closed = round_.status == MatchRound.Status.CLOSED
         if closed:

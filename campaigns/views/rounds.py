@@ -1,6 +1,9 @@
 """Facilitators open a sponsor's match round and allocate its pool."""
 
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views import View
@@ -59,12 +62,14 @@ class MatchRoundAllocateView(View):
     http_method_names = ["post"]
 
     def post(self, request, pk):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
         round_ = get_object_or_404(
             MatchRound.objects.select_related("community"), pk=pk
         )
+        if not permissions.can_view_community(request.user, round_.community):
+            raise Http404
         if not permissions.can_facilitate(request.user, round_.community):
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied
         try:
             services.match_round_close(round_=round_)
