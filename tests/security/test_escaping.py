@@ -44,6 +44,7 @@ from rewards.models import RewardClaim
 from tests.accountability.conftest import fund, pdf_upload
 from tests.campaigns.conftest import live_campaign, winning_project
 from tests.factories import (
+    TEST_PASSWORD,
     AssemblyFactory,
     CommunityFactory,
     MembershipFactory,
@@ -539,6 +540,26 @@ def test_login_echoes_the_email_escaped():
     response = client.get(reverse("accounts:login"), {"email": email})
     assert email not in response.content.decode()
     assert escape(email) in response.content.decode()
+
+
+NEXT = 'javascript:alert(1)//"><script>alert(2)</script>'
+NEXT_RAW = "<script>alert(2)</script>"
+
+
+def test_a_javascript_next_address_is_not_followed_after_login():
+    user = UserFactory()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    login_url = reverse("accounts:login") + "?" + urlencode({"next": NEXT})
+
+    page = client.get(login_url).content.decode()
+    response = client.post(
+        login_url, {"username": user.email, "password": TEST_PASSWORD, "next": NEXT}
+    )
+
+    assert NEXT_RAW not in page
+    assert response.status_code == 302
+    assert not response["Location"].lower().startswith("javascript")
+    assert response["Location"] == reverse("accounts:dashboard")
 
 
 # --- campaigns, rewards, payments ----------------------------------------------
