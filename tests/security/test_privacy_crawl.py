@@ -245,6 +245,14 @@ def test_the_demo_crawled_anonymously_shows_no_real_name_and_exports_no_person(
     # The crawl reached the pages where pseudonyms are shown and the PDFs.
     assert any("/p/" in path and path.endswith("/results/") for path in ok)
     assert any(kind == "pdf" for _s, kind, _t in pages.values())
+    # The pages that show the inmates' pseudonyms were read (the proposals'
+    # authors): the names' absence means something.
+    pseudonyms = set(
+        Participant.objects.filter(community__kind=Community.Kind.PRISON).values_list(
+            "pseudonym", flat=True
+        )
+    )
+    assert any(_hits(pseudonyms, text) for _s, _k, text in pages.values())
     leaks = {
         path: _hits(names, text)
         for path, (_status, _kind, text) in pages.items()
