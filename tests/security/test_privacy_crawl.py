@@ -1,4 +1,4 @@
-"""A crawl of the seeded demo as an anonymous visitor.
+"""A crawl of the seeded demo as an anonymous visitor, then as a backer.
 
 Everything reachable from ``/`` by following links (HTML pages, PDFs read
 with ``pdftotext``, the open-data exports, the API if it is mounted) answers
@@ -215,9 +215,7 @@ def seeded(stripe_emulator, settings, tmp_path):
     seed_demo()
 
 
-def test_the_demo_crawled_anonymously_shows_no_real_name_and_exports_no_person(
-    seeded, capsys
-):
+def test_the_demo_crawled_shows_no_real_name_and_exports_no_person(seeded, capsys):
     names = _real_names()
     # The demo's 180 inmates all have a (fictitious) real name on the roster.
     assert len(names) >= 50
@@ -260,6 +258,30 @@ def test_the_demo_crawled_anonymously_shows_no_real_name_and_exports_no_person(
     }
     assert leaks == {}
     _assert_no_export_holds_personal_data(pages)
+
+    # A backer logged in (pledges, receipts as PDFs) sees no real name either.
+    backer = (
+        User.objects.filter(pledges__receipts__isnull=False, is_staff=False)
+        .order_by("email")
+        .first()
+    )
+    client = Client()
+    client.force_login(backer)
+    mine = _crawl(client, [reverse("campaigns:my-pledges"), "/accounts/me/"])
+    assert {
+        path: status
+        for path, (status, _k, _t) in mine.items()
+        if status not in ALLOWED_STATUSES
+    } == {}
+    receipts = [path for path, (_s, kind, _t) in mine.items() if kind == "pdf"]
+    assert any("/receipts/" in path for path in receipts)
+    assert {
+        path: _hits(names, text)
+        for path, (_status, _kind, text) in mine.items()
+        if _hits(names, text)
+    } == {}
+    with capsys.disabled():
+        print(f"privacy crawl as a backer: {len(mine)} pages, {len(receipts)} PDFs")
 
 
 def _assert_no_export_holds_personal_data(pages) -> None:
