@@ -1047,8 +1047,30 @@ def test_shop_names_typed_by_staff_are_escaped(shop_product):
     assert_not_raw(body, partner.name)
 
 
+def test_only_signed_in_buyers_review_and_staff_approve_first(shop_product):
+    add = reverse(
+        "catalogue:reviews-add",
+        kwargs={"product_slug": shop_product.slug, "product_pk": shop_product.pk},
+    )
+    form = {"score": "4", "title": "Buona", "body": "Ottima passata"}
+
+    anonymous = Client(HTTP_ACCEPT_LANGUAGE="en").post(add, form)
+    assert anonymous.status_code == 302
+    assert anonymous["Location"] == shop_product.get_absolute_url()
+    assert shop_product.reviews.count() == 0
+
+    buyer = login(UserFactory())
+    assert buyer.post(add, form).status_code == 302
+    review = shop_product.reviews.get()
+    assert review.status == review.FOR_MODERATION
+    assert (
+        "Ottima passata"
+        not in buyer.get(shop_product.get_absolute_url()).content.decode()
+    )
+
+
 def test_a_product_review_is_escaped(shop_product):
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client = login(UserFactory())
     review = {
         "title": payload("review.title", 255),
         "body": payload("review.body"),
@@ -1066,6 +1088,8 @@ def test_a_product_review_is_escaped(shop_product):
     assert_not_raw(response.content.decode(), email, *review.values())
     made = shop_product.reviews.get()
     assert made.title == review["title"]
+    made.status = made.APPROVED  # as staff do in the dashboard
+    made.save(update_fields=["status"])
     product_page = assert_escaped(
         client, shop_product.get_absolute_url(), review["title"]
     )
