@@ -21,6 +21,7 @@ urlpatterns = [
         views.OrderLineView.as_view(),
         name="order-line",
     ),
+    path("wishlists/<str:key>/", views.WishListView.as_view(), name="wishlist"),
     re_path(
         r"^catalogue/category/(?P<category_slug>[\w-]+(/[\w-]+)*)_(?P<pk>\d+)/$",
         views.ProductCategoryView.as_view(),

@@ -1,10 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
+from django.views.generic import DetailView
 from oscar.core.loading import get_class, get_model
 
 from .models import OrderReceipt
@@ -12,6 +14,8 @@ from .models import OrderReceipt
 Order = get_model("order", "Order")
 OscarOrderLineView = get_class("customer.views", "OrderLineView")
 OscarCategoryView = get_class("catalogue.views", "ProductCategoryView")
+OscarWishListView = get_class("wishlists.views", "WishListView")
+WishList = get_model("wishlists", "WishList")
 
 
 @require_GET
@@ -69,3 +73,17 @@ class ProductCategoryView(OscarCategoryView):
     search view skips loading the category (a 500)."""
 
     http_method_names = ["get", "head", "options"]
+
+
+class WishListView(OscarWishListView):
+    """A wish list by its key. One that the person may not see is a 404 (Oscar
+    said 403: the key exists); a shared one asks people logged out to log in
+    (Oscar's redirect took ``LOGIN_URL`` for a path, ours is a URL name)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        wishlist = self.get_object()
+        if wishlist.is_allowed_to_see(request.user):
+            return DetailView.dispatch(self, request, *args, **kwargs)
+        if wishlist.visibility == WishList.SHARED and not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        raise Http404

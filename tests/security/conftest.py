@@ -325,7 +325,7 @@ def _paid_order(customer, product):
     return order, receipt
 
 
-def _customer_things(customer, place, *, country, key):
+def _customer_things(customer, place, *, country, key, shared_with):
     """What Oscar keeps for one customer: an order, an address, a wish list,
     a notification, an e-mail, a product alert."""
     objects = place.objects
@@ -354,8 +354,12 @@ def _customer_things(customer, place, *, country, key):
         product=product, title=product.title
     )
     objects["wishlist2"] = WishList.objects.create(
-        owner=customer, name=f"Other list {key}", key=f"more{key}"
+        owner=customer,
+        name=f"Other list {key}",
+        key=f"more{key}",
+        visibility="Shared",
     )
+    objects["wishlist2"].shared_emails.create(email=shared_with.email)
     objects["notification"] = Notification.objects.create(
         recipient=customer, subject=f"Hello {key}", body="A message."
     )
@@ -413,8 +417,14 @@ def build_world() -> World:
             "is_shipping_country": True,
         },
     )
-    _customer_things(people["customer"], alpha, country=country, key="a")
-    _customer_things(people["customer2"], beta, country=country, key="b")
+    for customer, place, key in [("customer", alpha, "a"), ("customer2", beta, "b")]:
+        _customer_things(
+            people[customer],
+            place,
+            country=country,
+            key=key,
+            shared_with=people["participant"],
+        )
 
     shop_range = Range.objects.create(name="Tutto", slug="tutto", is_public=True)
     shop_range.add_product(alpha.objects["product"])
