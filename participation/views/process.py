@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views import View
@@ -31,11 +32,17 @@ class ProcessMixin(CommunityPermissionMixin):
     @property
     def process(self) -> Process:
         if not hasattr(self, "_process"):
-            self._process = get_object_or_404(
+            process = get_object_or_404(
                 Process.objects.select_related("community"),
                 community=self.community,
                 slug=self._process_slug,
             )
+            # A process in draft is its facilitators' alone (as a draft campaign).
+            if process.phase == Phase.DRAFT and not permissions.can_facilitate(
+                self.request.user, self.community
+            ):
+                raise Http404
+            self._process = process
         return self._process
 
     def get_context_data(self, **kwargs):

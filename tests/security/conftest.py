@@ -173,6 +173,9 @@ def _place(slug, *, people, is_public=True, shop_customer=None):
         purchase_votes="order",
     )
     place.vote = vote
+    objects["draft_process"] = ProcessFactory(
+        community=community, slug="draft", phase="draft"
+    )
     objects["proposal"] = ProposalFactory(process=vote)
     objects["vote_project"] = ProjectFactory(process=vote, code="V01")
     ProjectFactory(process=vote, code="V02")

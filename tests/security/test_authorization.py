@@ -93,6 +93,23 @@ def public_page(code=200):
     }
 
 
+def process_page(code=200):
+    """A public page of a process; a process in draft is its facilitators'."""
+    return {**public_page(code), "draft": expect(FAC, code, anon=404, denied=404)}
+
+
+def in_process(phase):
+    """Arguments of a process page: ``draft`` is alpha's process in draft."""
+
+    def args(world, target):
+        if target == "draft":
+            return [world.alpha.community.slug, "draft"]
+        place = world.place(target)
+        return [place.community.slug, getattr(place, phase).slug]
+
+    return args
+
+
 def members_page(code=200):
     """For members of the community only: a superuser is no member (403)."""
     return {
@@ -255,8 +272,8 @@ TABLE = [
         get=community_page(FAC),
         post=community_page(FAC),
     ),
-    Row("participation:process-detail", args=process("vote"), get=public_page()),
-    Row("participation:proposal-list", args=process("vote"), get=public_page()),
+    Row("participation:process-detail", args=in_process("vote"), get=process_page()),
+    Row("participation:proposal-list", args=in_process("vote"), get=process_page()),
     # Members only: a superuser is no member (proposing, supporting, voting).
     Row(
         "participation:proposal-create",
@@ -270,7 +287,7 @@ TABLE = [
         get=members_page(405),
         post=members_page(302),
     ),
-    Row("participation:project-list", args=process("vote"), get=public_page()),
+    Row("participation:project-list", args=in_process("vote"), get=process_page()),
     Row(
         "participation:ballot",
         args=process("vote"),
@@ -283,8 +300,13 @@ TABLE = [
         get=public_page(),
         post=public_page(),
     ),
-    Row("participation:results", args=process("results"), get=public_page()),
-    Row("participation:results-pb", args=process("results"), get=public_page()),
+    Row("participation:results", args=in_process("results"), get=process_page()),
+    # before the close the ballots are not out: back to the process page
+    Row(
+        "participation:results-pb",
+        args=in_process("results"),
+        get={**process_page(), "draft": expect(FAC, 302, anon=404, denied=404)},
+    ),
     Row(
         "participation:process-manage",
         args=process("vote"),
