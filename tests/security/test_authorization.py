@@ -1245,3 +1245,103 @@ def test_the_campaign_list_names_no_campaign_of_a_private_community(world, who):
 
     titles = [c.title for c in response.context["live"] + response.context["closed"]]
     assert titles == ["Campaign alpha-campaign", "Campaign beta-campaign"]
+
+
+# --- another community's ids in the body of one's own forms ------------------------
+
+
+def _foreign_bodies(world):
+    """(who, url of an alpha page, body naming beta's things, answers)."""
+    alpha, beta = world.alpha, world.beta
+    slug, vote = alpha.community.slug, alpha.vote.slug
+    theirs = beta.objects
+    return [
+        (
+            "manager",
+            reverse(
+                "accountability:project-manage", args=[alpha.objects["project"].pk]
+            ),
+            {"action": "expense_approve", "expense": theirs["private_expense"].pk},
+            {200},  # the form again: that expense is not one of the project
+        ),
+        (
+            "admin",
+            reverse(
+                "accountability:project-manage", args=[alpha.objects["project"].pk]
+            ),
+            {"action": "expense_pay", "expense": theirs["public_expense"].pk},
+            {200},
+        ),
+        (
+            "facilitator",
+            reverse("marketplace:desk", args=[slug]),
+            {"action": "record", "order": theirs["order"].pk},
+            {302},  # "choose an order of this desk"
+        ),
+        (
+            "facilitator",
+            reverse("participation:paper-batch-create", args=[slug, vote]),
+            {"assembly": theirs["assembly"].pk, "label": "Urna"},
+            {404},
+        ),
+        (
+            "facilitator",
+            reverse("participation:voter-code-sheet", args=[slug, vote]),
+            {"section": theirs["ward"].pk},
+            {404},
+        ),
+        (
+            "facilitator",
+            reverse("campaigns:match-round-create", args=[slug]),
+            {
+                "title": "Round",
+                "sponsor": "S",
+                "pool_cents": "50",
+                "mode": "ratio",
+                "campaigns": [theirs["campaign"].pk],
+            },
+            {200},  # the form again: not a campaign of this community
+        ),
+        (
+            "customer",
+            reverse(
+                "participation:purchase-vote-cast",
+                args=[alpha.objects["purchase_vote"].pk],
+            ),
+            {"projects": [theirs["vote_project"].pk]},
+            {200},  # not a candidate of this vote
+        ),
+    ]
+
+
+def test_another_communitys_ids_in_a_form_change_nothing(world):
+    answers = []
+    for who, url, body, codes in _foreign_bodies(world):
+        before, after = snapshot(), []
+        response = as_role(
+            world, who, "post", url, body, after=lambda r, a=after: a.append(snapshot())
+        )
+        answers.append((url, response.status_code in codes, after == [before]))
+
+    assert answers == [(url, True, True) for url, _, _ in answers]
+
+
+def test_the_same_form_with_ones_own_ids_does_write(world):
+    """The control of the test above: its first body, with alpha's expense."""
+    alpha = world.alpha
+    url = reverse("accountability:project-manage", args=[alpha.objects["project"].pk])
+    before, after = snapshot(), []
+
+    response = as_role(
+        world,
+        "manager",
+        "post",
+        url,
+        {"action": "expense_approve", "expense": alpha.objects["private_expense"].pk},
+        after=lambda r: after.append(snapshot()),
+    )
+
+    assert response.status_code == 302
+    key = "accountability.Expense.status"
+    assert dict(after[0][key])[alpha.objects["private_expense"].pk] == "approved"
+    assert dict(before[key])[alpha.objects["private_expense"].pk] == "submitted"
