@@ -12,6 +12,10 @@ campaign
     GET of the campaign page of a live campaign with 10,000 pledges by 7,000
     backers, 8 tiers and 12 updates (``campaign_page._campaign``),
     anonymous, ``--page-connections`` connections.
+campaign-pledging
+    GET of the page of the campaign that the ``pledge`` runs pledge to, while
+    a pledge run goes on (every pledge changes the page: its cached body is
+    rendered again); the pledges' own figures are the next row.
 results-*
     GET of a results page, anonymous: the demo's prison process
     (``results-demo``); a process with ``--ballots`` online ballots over 24
@@ -64,6 +68,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlencode
@@ -77,6 +82,7 @@ STRIPE_PORT = 8431
 GUNICORN_LOG = Path(tempfile.gettempdir()) / "bench-load-gunicorn.log"
 MEASURES = (
     "campaign",
+    "campaign-pledging",
     "results-demo",
     "results-ballots",
     "results-backers",
@@ -601,7 +607,11 @@ class Bench:
             capture_output=True,
         )
 
-    def pledge(self, count: int | None = None, *, seconds=None) -> dict:
+    def pledge(
+        self, count: int | None = None, *, seconds=None, page_meanwhile=None
+    ) -> dict:
+        """``page_meanwhile``: a path that wrk GETs, anonymously, during the
+        pledges; its figures come back under ``"page"``."""
         self.run += 1
         target = self.data["target"]
         people = users_logged_in(
@@ -612,7 +622,20 @@ class Bench:
             _line("POST", path, person, {"amount": str(10 + i % 50)})
             for i, person in enumerate(people)
         ]
-        figures, outcomes = wrk_sequence(self.base, lines, seconds=seconds)
+        if page_meanwhile is None:
+            figures, outcomes = wrk_sequence(self.base, lines, seconds=seconds)
+        else:
+            done = {}
+            posting = threading.Thread(
+                target=lambda: done.update(
+                    result=wrk_sequence(self.base, lines, seconds=seconds)
+                )
+            )
+            posting.start()
+            page = self.page(page_meanwhile)
+            posting.join()
+            figures, outcomes = done["result"]
+            figures["page"] = page
         by_user = {}
         for pk, backer in Pledge.objects.filter(
             campaign=target, backer__in=[p["user"] for p in people]
@@ -889,6 +912,7 @@ def main() -> None:
         "results-demo": _results_url(data["demo"]),
         "results-ballots": _results_url(data["ballots"]),
         "results-backers": _results_url(data["page"].project.process),
+        "campaign-pledging": data["target"].get_absolute_url(),
     }
     rows = []
     with servers() as (base, workers):
@@ -903,7 +927,10 @@ def main() -> None:
             analyze()  # the POST runs before this one added rows
             runs = []
             for _ in range(ARGS.runs):
-                if name in pages:
+                if name == "campaign-pledging":
+                    pledging = bench.pledge(page_meanwhile=pages[name])
+                    figures = {**pledging["page"], "pledges": pledging}
+                elif name in pages:
                     figures = bench.page(pages[name])
                 else:
                     figures = getattr(bench, name)()
@@ -913,10 +940,22 @@ def main() -> None:
                     f"p95 {figures['p95']:.1f} ms, p99 {figures['p99']:.1f} ms, "
                     f"{figures['statuses']}, errors {figures['errors'] or 0}, load "
                     f"before {figures['load']:.2f}, CPU {figures['busy']:.0f}%"
-                    + (f", check {figures['check']}" if "check" in figures else ""),
+                    + (f", check {figures['check']}" if "check" in figures else "")
+                    + (
+                        f"; meanwhile pledges {figures['pledges']['rps']:.0f} req/s, "
+                        f"p95 {figures['pledges']['p95']:.1f} ms, "
+                        f"{figures['pledges']['statuses']}, "
+                        f"check {figures['pledges']['check']}"
+                        if "pledges" in figures
+                        else ""
+                    ),
                     flush=True,
                 )
             rows.append(_describe(name, runs))
+            if name == "campaign-pledging":
+                rows.append(
+                    _describe("(pledges meanwhile)", [r["pledges"] for r in runs])
+                )
     _print_table(rows, workers)
 
 

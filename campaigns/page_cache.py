@@ -9,10 +9,18 @@ cache must be shared (``REDIS_URL``, as in production); with the local memory
 cache of a laptop demo a body can be at most ``TTL`` seconds old.
 """
 
+from collections.abc import Callable
+
 from django.core.cache import cache
 from django.db import transaction
 
 TTL = 60
+# How long a render may hold the right to render before another may take it
+# (a render takes about 0.1 s; a crashed one must not block the page for long).
+RENDER_LOCK_SECONDS = 10
+# The last body rendered is kept this long, to be served while the next one
+# is being rendered.
+LATEST_TTL = 10 * TTL
 
 
 def _version_key(campaign_id: int) -> str:
@@ -25,6 +33,44 @@ def page_key(campaign, *, language: str, facilitator: bool) -> str:
     return (
         f"campaign-page:{campaign.pk}:{stamp}:{version}:{language}:{int(facilitator)}"
     )
+
+
+def body_get_or_render(
+    campaign, *, language: str, facilitator: bool, render: Callable[[], str]
+) -> str:
+    """The body for the campaign as it is now, from the cache or ``render()``.
+
+    One request at a time renders the campaign's body (per language and
+    role): when the body of the current version is missing and another
+    request is already rendering one, this one gets the body rendered last
+    instead of rendering it too. That body misses at most the changes since
+    its render began: while pledges keep coming, a fraction of a second of
+    them (it is kept ``LATEST_TTL`` seconds, but served only during a
+    render). Without it, during a burst of pledges (each one changes the
+    page) every visitor rendered the page. With no earlier body, it renders.
+    """
+    key = page_key(campaign, language=language, facilitator=facilitator)
+    body = cache.get(key)
+    if body is not None:
+        return body
+    # Not per version: while pledges keep coming, still one render at a time.
+    which = f"{campaign.pk}:{campaign.created_at.timestamp()}:{language}"
+    which += f":{int(facilitator)}"
+    latest = f"campaign-page-latest:{which}"
+    rendering = f"campaign-page-rendering:{which}"
+    mine = cache.add(rendering, 1, RENDER_LOCK_SECONDS)
+    if not mine:
+        body = cache.get(latest)
+        if body is not None:
+            return body
+    try:
+        body = str(render())
+        cache.set(key, body, TTL)
+        cache.set(latest, body, LATEST_TTL)
+    finally:
+        if mine:
+            cache.delete(rendering)
+    return body
 
 
 def campaign_changed(campaign_id: int) -> None:

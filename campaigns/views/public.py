@@ -2,7 +2,6 @@
 
 from decimal import Decimal
 
-from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
@@ -40,19 +39,16 @@ class CampaignDetailView(CampaignMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         """The body comes from the cache until the campaign changes (see
         ``campaigns.page_cache``); only the page around it is rendered each time."""
-        key = page_cache.page_key(
+        body = page_cache.body_get_or_render(
             self.campaign,
             language=request.LANGUAGE_CODE,
             facilitator=self.can_facilitate,
-        )
-        body = cache.get(key)
-        if body is None:
-            body = render_to_string(
+            render=lambda: render_to_string(
                 "campaigns/_campaign_body.html",
                 self.get_body_context(),
                 request=request,
-            )
-            cache.set(key, str(body), page_cache.TTL)
+            ),
+        )
         context = super().get_context_data(**kwargs)
         context["body"] = mark_safe(body)  # noqa: S308 - our own rendered template
         return self.render_to_response(context)
