@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
+from core.ratelimit import rate_limited
 from participation.exceptions import MembershipClosed
 from participation.selectors import user_communities
 
@@ -12,6 +13,7 @@ from .forms import SignUpForm
 from .services import user_sign_up
 
 
+@rate_limited("signup")
 class SignUpView(FormView):
     template_name = "accounts/signup.html"
     form_class = SignUpForm

@@ -2,6 +2,8 @@ from django.http import HttpResponse, HttpResponseBadRequest
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from core.ratelimit import rate_limited
+
 from .webhooks import BadSignature, stripe_event_receive
 
 
@@ -15,6 +17,7 @@ def stripe_webhook(request):
     return HttpResponse("ok")
 
 
+@rate_limited("pay", methods=("GET", "POST"))
 def pay(request, token):
     """The payer's page to pay on-session (after a failed off-session charge).
 

@@ -11,6 +11,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, TemplateView
 
+from core.ratelimit import rate_limited
 from payments.exceptions import PaymentError
 from payments.services import pay_link_token
 from payments.services import payment_refresh as refresh_payment
@@ -38,6 +39,7 @@ def _pay_url(pledge: Pledge) -> str:
     return reverse("payments:pay", args=[pay_link_token(pledge.payment)])
 
 
+@rate_limited("pledge")
 class PledgeCreateView(LoginRequiredMixin, CampaignMixin, FormView):
     """``?tier=<id>`` picks a reward; no tier is a pledge without reward."""
 
@@ -97,6 +99,7 @@ class PledgeCreateView(LoginRequiredMixin, CampaignMixin, FormView):
         return redirect("campaigns:pledge-pay", pk=pledge.pk)
 
 
+@rate_limited("pay", methods=("GET", "POST"))
 @method_decorator(never_cache, name="dispatch")
 class PledgePayView(LoginRequiredMixin, View):
     """The card form (Stripe.js). It never marks anything paid: the webhook does."""

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from oscar.apps.checkout import views as oscar_views
 from oscar.core.loading import get_class
 
+from core.ratelimit import rate_limited
 from marketplace import services
 from marketplace.partner.models import InsufficientStock
 from payments.services import pay_link_token
@@ -49,6 +50,7 @@ class PaymentMethodView(oscar_views.PaymentMethodView):
         return redirect(self.success_url)
 
 
+@rate_limited("checkout")
 class PaymentDetailsView(oscar_views.PaymentDetailsView):
     def get(self, request, *args, **kwargs):
         if not self.preview:

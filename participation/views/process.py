@@ -6,6 +6,8 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from core.ratelimit import rate_limited
+
 from .. import permissions, selectors, services
 from ..exceptions import ParticipationError
 from ..forms import (
@@ -133,6 +135,7 @@ class ProposalListView(ProcessMixin, TemplateView):
         return context
 
 
+@rate_limited("proposal")
 class ProposalCreateView(ProcessMixin, FormView):
     permission = staticmethod(permissions.is_member)
     template_name = "participation/proposal_form.html"
@@ -153,6 +156,7 @@ class ProposalCreateView(ProcessMixin, FormView):
         return self.back("proposal-list")
 
 
+@rate_limited("support")
 class SupportToggleView(ProcessMixin, View):
     permission = staticmethod(permissions.is_member)
     http_method_names = ["post"]

@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from core.ratelimit import rate_limited
+
 from .. import selectors, services
 from ..exceptions import BallotInvalid, ParticipationError
 from ..forms import PurchaseVoteForm
@@ -16,6 +18,7 @@ from ..models.process import Phase, PurchaseVoteMode
 from ..services.purchase_votes import purchase_ballots, purchase_vote_weight_of
 
 
+@rate_limited("purchase_vote")
 class PurchaseVotesView(LoginRequiredMixin, TemplateView):
     """All the user's purchase votes (``pk`` given: only that one), each a form.
 

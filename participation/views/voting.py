@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from core.ratelimit import rate_limited
 from documents.pdf import render_pdf
 
 from .. import permissions, selectors, services
@@ -16,6 +17,7 @@ from ..models.process import Phase
 from .process import ProcessMixin
 
 
+@rate_limited("vote")
 class BallotView(ProcessMixin, FormView):
     """Fill and confirm a ballot in one page; online members may change it later."""
 
