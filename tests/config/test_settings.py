@@ -69,3 +69,31 @@ def test_development_mode_needs_no_variable_at_all():
     result = _manage("check", env=CLEAN)
 
     assert result.returncode == 0, result.stderr
+
+
+def test_production_mode_allows_the_real_stripe_js_in_its_headers():
+    code = (
+        "from core.middleware import content_security_policy, permissions_policy; "
+        "from django.conf import settings as s; "
+        "print(content_security_policy('N')); print(permissions_policy()); "
+        "print(s.SECURE_CROSS_ORIGIN_OPENER_POLICY, s.RATE_LIMIT_ENABLED, "
+        "s.RATE_LIMIT_TRUSTED_PROXIES)"
+    )
+    result = _manage(
+        "shell", "--no-imports", "-c", code, env={**CLEAN, **PRODUCTION_ENV}
+    )
+
+    assert result.returncode == 0, result.stderr
+    policy, permissions, others = result.stdout.splitlines()
+    directives = dict(part.split(" ", 1) for part in policy.split("; "))
+    assert directives["script-src"] == (
+        "'self' 'nonce-N' https://js.stripe.com https://*.js.stripe.com"
+    )
+    assert directives["connect-src"] == "'self' https://api.stripe.com"
+    assert directives["frame-src"] == (
+        "https://js.stripe.com https://*.js.stripe.com https://hooks.stripe.com"
+    )
+    assert directives["frame-ancestors"] == "'none'"
+    assert "127.0.0.1" not in policy
+    assert permissions.endswith('payment=(self "https://js.stripe.com")')
+    assert others == "same-origin True 0"
