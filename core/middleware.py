@@ -102,7 +102,10 @@ class SecurityHeadersMiddleware:
     def __call__(self, request):
         request.csp_nonce = secrets.token_urlsafe(18)
         response = self.get_response(request)
-        if response.get("Content-Type", "").startswith("text/html"):
+        # DEBUG's error pages (Django's technical 404 and 500) are styled and
+        # scripted inline: left without a policy so a developer can read them.
+        debug_page = settings.DEBUG and response.status_code in {404, 500}
+        if response.get("Content-Type", "").startswith("text/html") and not debug_page:
             response.headers.setdefault(
                 "Content-Security-Policy", content_security_policy(request.csp_nonce)
             )

@@ -196,3 +196,25 @@ def test_our_templates_have_no_inline_handler_or_style_attribute():
                     offending.append(f"{path.relative_to(root)}: {tag}")
 
     assert offending == []
+
+
+def test_debugs_error_pages_stay_readable_and_the_rest_keeps_the_policy(
+    client, settings
+):
+    settings.DEBUG = True
+
+    missing = client.get("/communities/no-such-community/")
+    page = client.get("/accounts/login/")
+
+    assert missing.status_code == 404
+    assert "Content-Security-Policy" not in missing
+    assert "script-src 'self' 'nonce-" in page["Content-Security-Policy"]
+
+
+def test_the_sites_own_error_pages_have_the_policy(client, settings):
+    settings.DEBUG = False
+
+    missing = client.get("/communities/no-such-community/")
+
+    assert missing.status_code == 404
+    assert "frame-ancestors 'none'" in missing["Content-Security-Policy"]
