@@ -137,15 +137,22 @@ def _digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()[:32]
 
 
-def _increment(cache, key: str, ttl: int) -> int:
-    """Add one to ``key`` (created with ``ttl`` seconds to live); the new value."""
+def _increment(cache, keys: list[str], ttl: int) -> list[int]:
+    """Add one to each key (created with ``ttl`` seconds to live); the new
+    values. On Redis: one round trip, one MULTI (Django's RedisCache sends
+    every write to its first server, so all the keys are there)."""
     client = getattr(cache, "_cache", None)
     if hasattr(client, "get_client"):  # django.core.cache.backends.redis
-        name = cache.make_and_validate_key(key)
-        pipe = client.get_client(name, write=True).pipeline(transaction=True)
-        pipe.set(name, 0, ex=ttl, nx=True)
-        pipe.incr(name)
-        return int(pipe.execute()[1])
+        names = [cache.make_and_validate_key(key) for key in keys]
+        pipe = client.get_client(names[0], write=True).pipeline(transaction=True)
+        for name in names:
+            pipe.set(name, 0, ex=ttl, nx=True)
+            pipe.incr(name)
+        return [int(value) for value in pipe.execute()[1::2]]
+    return [_increment_one(cache, key, ttl) for key in keys]
+
+
+def _increment_one(cache, key: str, ttl: int) -> int:
     cache.add(key, 0, timeout=ttl)
     try:
         return cache.incr(key)
@@ -163,14 +170,19 @@ def hit(scope: str, keys: Iterable[tuple[str, str]]) -> Refusal | None:
     window = int(now // rate.seconds)
     ends = (window + 1) * rate.seconds
     ttl = max(1, math.ceil(ends - now))
-    cache = caches[settings.RATE_LIMIT_CACHE]
+    keys = list(keys)
+    if not keys:
+        return None
     prefix = f"{settings.RATE_LIMIT_KEY_PREFIX}:{scope}"
-    refusal = None
-    for kind, value in keys:
-        key = f"{prefix}:{kind}:{_digest(value)}:{window}"
-        if _increment(cache, key, ttl) > rate.count and refusal is None:
-            refusal = Refusal(scope=scope, key_kind=kind, retry_after=ttl)
-    return refusal
+    counts = _increment(
+        caches[settings.RATE_LIMIT_CACHE],
+        [f"{prefix}:{kind}:{_digest(value)}:{window}" for kind, value in keys],
+        ttl,
+    )
+    for (kind, _value), count in zip(keys, counts, strict=True):
+        if count > rate.count:
+            return Refusal(scope=scope, key_kind=kind, retry_after=ttl)
+    return None
 
 
 def check(request, scope: str, *, methods: Iterable[str], field: str | None):

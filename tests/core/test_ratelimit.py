@@ -521,6 +521,23 @@ def test_a_new_window_in_redis_starts_from_zero(settings, clock, redis_cache):
     assert second is None
 
 
+def test_every_key_of_a_request_is_counted_in_one_redis_transaction(
+    settings, clock, redis_cache
+):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "login": "2/m"}
+    server = redis.Redis.from_url(REDIS_URL)
+
+    answers = [
+        hit("login", [("ip", f"192.0.2.{n}"), ("username", "anna@example.org")])
+        for n in range(3)
+    ]
+
+    assert [a is None for a in answers] == [True, True, False]
+    assert answers[2].key_kind == "username"
+    counts = sorted(int(server.get(name)) for name in server.keys("*rl-test:login:*"))
+    assert counts == [1, 1, 1, 3]  # three addresses once, one e-mail thrice
+
+
 def test_concurrent_requests_are_counted_exactly_in_local_memory(settings, clock):
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "vote": "50/m"}
 
