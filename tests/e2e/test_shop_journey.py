@@ -342,7 +342,9 @@ def test_a_card_purchase_funds_the_listed_project_and_its_vote_moves_the_ranking
     # 2. The order page links to its purchase vote; the customer casts it.
     page.goto(f"{base}/shop/accounts/orders/{order.number}/")
     status = page.get_by_role("heading", name="Status", exact=True)
-    expect(status.locator("xpath=following-sibling::p[1]")).to_have_text("paid")
+    expect(status.locator("xpath=following-sibling::p[1]")).to_have_text(
+        "Paid: ready to collect"
+    )
     votes_box = page.locator("#order-purchase-votes")
     expect(votes_box).to_contain_text("Utili 2026")
     _shoot(page, "8-order")
