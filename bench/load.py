@@ -2,6 +2,7 @@
 
     make bench-deps                      # Debian's wrk, once
     .venv/bin/python bench/load.py       # set-up (once), 3 runs of each, a table
+    .venv/bin/python bench/load.py --profile   # in-process: queries, CPU ms
 
 One command. It uses its own database (``civic_bench_load`` on the local
 PostgreSQL, created and migrated if missing; ``--database-url`` for another),
@@ -27,9 +28,10 @@ pledge
     all-or-nothing campaign with 10,000 pledges, each request by a distinct
     logged-in backer. Success is the redirect to the card page.
 pay
-    GET of that card page for each pledge the previous run made, by its
-    backer: the campaign is all-or-nothing, as the demo's, so this is where
-    the Stripe emulator is called (a customer and a SetupIntent). Together,
+    GET of that card page, once for each pledge the ``pledge`` runs made (more
+    are made first, unmeasured, if too few are left), by its backer: the
+    campaign is all-or-nothing, as the demo's, so this is where the Stripe
+    emulator is called (a customer and a SetupIntent). Together,
     ``pledge`` + ``pay`` are what one pledge costs before the card form.
 vote
     POST of an approval ballot (1 to 3 of 12 projects) in a process in its
