@@ -137,3 +137,21 @@ def test_results_page_queries_do_not_grow_with_the_backers(client):
     assert "1 backer" in first.content.decode()
     assert "21 backers" in second.content.decode()
     assert len(many_backers) == len(one_backer)
+
+
+def test_a_supporter_found_by_two_providers_counts_once():
+    process, a, b = _process_with_two_projects()
+    campaign_a = live_campaign(project=a, slug="a")
+    fan = UserFactory()
+    _pledge(campaign_a, fan)
+    _pledge(campaign_a, UserFactory())
+    market_votes.register(
+        "shop", lambda process: {"A": {f"user:{fan.pk}"}, "B": {"email:x@y.org"}}
+    )
+    try:
+        ranking = market_votes.supporters_ranking(process)
+    finally:
+        market_votes.unregister("shop")
+
+    assert ranking == [("A", 2), ("B", 1)]
+    assert market_votes.supporters_ranking(process) == [("A", 2)]
