@@ -1,12 +1,18 @@
 from django.apps import apps
 from django.contrib import admin
 from django.urls import include, path
+from oscar.core.loading import get_class
 
 from core.media import public_media_urlpatterns
+from core.ratelimit import rate_limited
 
 from .views import HomeView
 
 admin.site.site_header = "Civic marketplace"
+# The admin's and the shop dashboard's login forms count with the site's own
+# (core.ratelimit): one password cannot be tried through another door.
+admin.site.login = rate_limited("login", field="username")(admin.site.login)
+rate_limited("login", field="username")(get_class("dashboard.views", "LoginView"))
 
 urlpatterns = [
     path("", HomeView.as_view(), name="site-home"),

@@ -163,6 +163,40 @@ def test_one_account_cannot_be_tried_from_many_addresses(client, settings, clock
     assert other_account.status_code == 200  # this address has tried once before
 
 
+@pytest.mark.parametrize("door", ["/admin/login/", "/shop/dashboard/login/"])
+def test_the_staff_login_forms_count_with_the_sites_own(client, settings, clock, door):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "login": "2/m"}
+    staff = UserFactory(email="staff@example.org", is_staff=True)
+    for n in range(2):
+        _login(Client(), staff.email, "guess", f"10.0.6.{n}")
+
+    refused = client.post(
+        door,
+        {"username": staff.email, "password": TEST_PASSWORD},
+        REMOTE_ADDR="10.0.6.9",
+    )
+
+    assert refused.status_code == 429
+    assert not _logged_in(client)
+    assert client.get(door).status_code == 200  # the form itself is still shown
+
+
+def test_the_shops_own_login_address_only_leads_to_ours(client, settings, clock):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "login": "1/m"}
+    user = UserFactory()
+    _login(Client(), user.email, "guess", "10.0.7.1")
+
+    response = client.post(
+        "/shop/accounts/login/?next=/shop/",
+        {"username": user.email, "password": TEST_PASSWORD},
+        REMOTE_ADDR="10.0.7.2",
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/shop/"
+    assert not _logged_in(client)
+
+
 def test_showing_the_login_form_is_free(client, settings, clock):
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "login": "2/m"}
     user = UserFactory()
