@@ -7,10 +7,11 @@ Each limited action has a *scope* with a rate in ``settings.RATE_LIMITS``
 applies to it: the client's IP address always, the user when logged in, and a
 submitted form field when the view names one (login: the e-mail typed, so one
 account cannot be tried from many addresses). Counters are fixed windows in
-Django's cache: one atomic increment per key and window, on Redis in one
-``MULTI`` (``SET NX EX`` then ``INCR``), on any other backend ``add`` then
-``incr``. When any key is over its limit the view does not run: the client
-gets our 429 page with ``Retry-After`` and nothing is written.
+Django's cache: one atomic increment per key and window, on Redis all of a
+request's keys in one ``MULTI`` (``SET NX EX`` then ``INCR`` each), on any
+other backend ``add`` then ``incr``. When any key is over its limit the view
+does not run: the client gets our 429 page with ``Retry-After`` and nothing
+is written.
 
 Only the methods the view names count (POST by default: showing a form is
 free). ``RATE_LIMIT_ENABLED = False`` turns every limit off.

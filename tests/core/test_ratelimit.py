@@ -439,6 +439,33 @@ def test_a_purchase_vote_page_past_the_limit_is_refused(client, settings, clock)
     assert client.get(url).status_code == 200
 
 
+def test_a_subclass_decorated_again_counts_once_under_its_own_scope(settings, clock):
+    from django.http import HttpResponse
+    from django.views import View
+
+    from core.ratelimit import rate_limited
+
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "vote": "1/m", "support": "3/m"}
+
+    @rate_limited("vote")
+    class Parent(View):
+        def post(self, request):
+            return HttpResponse("ok")
+
+    @rate_limited("support")
+    class Child(Parent):
+        pass
+
+    request = RequestFactory().post("/", REMOTE_ADDR="10.0.8.1")
+    request.user = None
+    child = Child.as_view()
+    answers = [child(request).status_code for _ in range(4)]
+    parent = Parent.as_view()(request).status_code
+
+    assert answers == [200, 200, 200, 429]  # support's 3, not vote's 1, nor twice
+    assert parent == 200  # the parent's vote count was never touched
+
+
 # --- who is the client ----------------------------------------------------------
 
 
