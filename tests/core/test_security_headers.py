@@ -185,7 +185,11 @@ def test_our_templates_have_no_inline_handler_or_style_attribute():
             if "documents" in path.relative_to(root).parts:
                 continue
             text = path.read_text()
-            for pattern in (r"\son[a-z]+\s*=", r"\sstyle\s*=", r"javascript:"):
+            for pattern in (
+                r"\son[a-z]+\s*=\s*[\"']",
+                r"\sstyle\s*=\s*[\"']",
+                r"javascript:",
+            ):
                 if re.search(pattern, text):
                     offending.append(f"{path.relative_to(root)}: {pattern}")
             for tag in SCRIPT_TAG.findall(text):
@@ -218,3 +222,17 @@ def test_the_sites_own_error_pages_have_the_policy(client, settings):
 
     assert missing.status_code == 404
     assert "frame-ancestors 'none'" in missing["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize(
+    "url", ["/shop/catalogue/", "/shop/basket/", "/shop/accounts/profile/edit/"]
+)
+def test_the_shop_pages_we_render_have_no_inline_handler(client, url):
+    client.force_login(UserFactory())
+
+    response = client.get(url)
+
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert re.search(r"\son[a-z]+\s*=", text) is None
+    assert "javascript:" not in text
