@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
@@ -39,7 +40,9 @@ class SignUpView(FormView):
             self.request,
             _("Your account is ready. Log in with %(email)s.") % {"email": user.email},
         )
-        return redirect(f"{reverse('accounts:login')}?email={user.email}")
+        return redirect(
+            f"{reverse('accounts:login')}?{urlencode({'email': user.email})}"
+        )
 
 
 class DashboardView(LoginRequiredMixin, TemplateView):

@@ -259,6 +259,8 @@ LANGUAGE_CODE = "it"
 LANGUAGES = [("it", _("Italiano")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Rome"
+# "1 dicembre 2026" rather than Django's "01 Dicembre 2026" (see core/dates.py).
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_I18N = True
 USE_TZ = True
 DEFAULT_CURRENCY = "EUR"
@@ -373,6 +375,10 @@ OSCAR_SHOP_NAME = "Bottega civica"
 OSCAR_DEFAULT_CURRENCY = DEFAULT_CURRENCY
 OSCAR_FROM_EMAIL = DEFAULT_FROM_EMAIL
 OSCAR_HOMEPAGE = "/shop/catalogue/"
+# Reviews come from signed-in buyers and are shown once staff approve them
+# (Oscar's defaults publish anonymous reviews at once).
+OSCAR_ALLOW_ANON_REVIEWS = False
+OSCAR_MODERATE_REVIEWS = True
 # Whoosh cannot facet: no "refine by" box made of split words.
 OSCAR_SEARCH_FACETS = {"fields": {}, "queries": {}}
 # Orders are placed unpaid and become paid only when payments says so

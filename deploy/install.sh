@@ -71,6 +71,9 @@ WEB_CONCURRENCY=$(nproc)
 CELERY_CONCURRENCY=2
 CELERY_PDF_CONCURRENCY=1
 CAMPAIGN_CLOSE_PROCESSES=2
+# nginx on this machine is the one proxy in front: rate limits count the
+# client it names, not nginx's own address
+RATE_LIMIT_TRUSTED_PROXIES=1
 ENV
   chown root:civic "$ENV_FILE"; chmod 640 "$ENV_FILE"
 fi

@@ -15,7 +15,6 @@ from oscar.core.loading import get_class
 from core.ratelimit import rate_limited
 from marketplace import services
 from marketplace.partner.models import InsufficientStock
-from payments.services import pay_link_token
 
 UnableToPlaceOrder = get_class("order.exceptions", "UnableToPlaceOrder")
 UnableToTakePayment = get_class("payment.exceptions", "UnableToTakePayment")
@@ -118,12 +117,7 @@ class ThankYouView(oscar_views.ThankYouView):
         order = context["order"]
         payment = services.order_payment(order)
         context["order_payment"] = payment
-        if (
-            payment is not None
-            and order.status == services.Status.PENDING
-            and payment.method == payment.Method.STRIPE
-        ):
-            context["pay_url"] = reverse("payments:pay", args=[pay_link_token(payment)])
+        context["pay_url"] = services.order_pay_url(order, payment)
         if order.status in {services.Status.PAID, services.Status.COLLECTED}:
             context["purchase_vote_url"] = reverse("participation:purchase-votes")
         context["pay_at_pickup"] = (

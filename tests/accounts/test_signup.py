@@ -121,3 +121,15 @@ def test_password_reset_for_an_unknown_email_sends_nothing_and_says_the_same(cli
 
     assert response.status_code == 302
     assert mail.outbox == []
+
+
+def test_the_login_page_after_sign_up_keeps_a_plus_in_the_email(client):
+    response = client.post(
+        reverse("accounts:signup"), {**SIGNUP, "email": "anna+shop@example.org"}
+    )
+
+    assert response["Location"] == (
+        reverse("accounts:login") + "?email=anna%2Bshop%40example.org"
+    )
+    login = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en")
+    assert 'value="anna+shop@example.org"' in login.content.decode()
