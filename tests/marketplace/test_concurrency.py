@@ -1,5 +1,6 @@
 """Concurrent checkouts of the last units (PostgreSQL, CI)."""
 
+import itertools
 from concurrent.futures import ThreadPoolExecutor
 from threading import Barrier
 
@@ -16,12 +17,15 @@ from .conftest import Order, product
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 BUYERS = 12
+_ADDRESSES = itertools.count(1)
 
 
 def _at_preview(item, quantity: int) -> Client:
     """A buyer whose basket holds ``quantity`` of ``item``, at the checkout's
-    last step (Oscar's availability checks already passed)."""
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    last step (Oscar's availability checks already passed). Each buyer comes
+    from an address of their own, as real buyers do (the checkout's rate limit
+    counts per address)."""
+    client = Client(HTTP_ACCEPT_LANGUAGE="en", REMOTE_ADDR=f"10.1.{next(_ADDRESSES)}.7")
     client.force_login(UserFactory())
     client.post(f"/shop/basket/add/{item.pk}/", {"quantity": quantity})
     client.get("/shop/checkout/", follow=True)
