@@ -2,6 +2,7 @@
 starts it: it answers the probes, redirects plain HTTP, sends the security
 headers and writes JSON access-log lines joined to the request id."""
 
+import contextlib
 import json
 import socket
 import subprocess
@@ -75,11 +76,9 @@ def gunicorn(tmp_path_factory):
         while True:
             if process.poll() is not None:
                 pytest.fail(f"gunicorn exited: {log.read_text()[-2000:]}")
-            try:
+            with contextlib.suppress(OSError):  # not listening yet
                 if _get(f"{base}/health/live/")[0] == 200:
                     break
-            except OSError:
-                pass
             if time.monotonic() > deadline:
                 pytest.fail(f"gunicorn did not answer: {log.read_text()[-2000:]}")
             time.sleep(0.3)

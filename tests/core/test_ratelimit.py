@@ -454,7 +454,7 @@ def test_a_subclass_decorated_again_counts_once_under_its_own_scope(settings, cl
 
     @rate_limited("support")
     class Child(Parent):
-        pass
+        """Inherits the parent's post; decorated again under its own scope."""
 
     request = RequestFactory().post("/", REMOTE_ADDR="10.0.8.1")
     request.user = None

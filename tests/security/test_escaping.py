@@ -276,7 +276,7 @@ def _dynamic_text_fields():
     """Fields our forms add in ``__init__``: the shipping and donor fields."""
 
     class Probe(campaigns.forms.ShippingFieldsMixin, forms.Form):
-        pass
+        """A bare form with the mixin's fields only."""
 
     probe = Probe()
     probe.add_shipping_fields(required=True)
