@@ -91,8 +91,11 @@ def campaign_list_live():
 
 
 def campaign_list_public(*, community=None):
-    campaigns = Campaign.objects.exclude(status=Campaign.Status.DRAFT).select_related(
-        "community", "project"
+    """Campaigns anyone may see: past their draft, of public communities."""
+    campaigns = (
+        Campaign.objects.exclude(status=Campaign.Status.DRAFT)
+        .filter(community__is_public=True)
+        .select_related("community", "project")
     )
     if community is not None:
         campaigns = campaigns.filter(community=community)

@@ -40,6 +40,13 @@ def can_view_community(user, community: Community) -> bool:
     return community.is_public or user.is_superuser or is_member(user, community)
 
 
+def community_visible_or_404(user, community: Community) -> None:
+    """Raise 404 when ``user`` may not see ``community``: a private community,
+    and everything in it, does not exist for those outside it."""
+    if not can_view_community(user, community):
+        raise Http404
+
+
 def can_facilitate(user, community: Community) -> bool:
     """Run assemblies, keep the pseudonymous roster, issue voter codes."""
     return user.is_superuser or bool(

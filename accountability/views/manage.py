@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from participation.models import Project
-from participation.permissions import can_view_community
+from participation.permissions import community_visible_or_404
 
 from .. import permissions, selectors, services
 from ..exceptions import AccountabilityError
@@ -31,8 +31,7 @@ class ProjectManageView(TemplateView):
         self.community = self.project.process.community
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if not can_view_community(request.user, self.community):
-            raise Http404
+        community_visible_or_404(request.user, self.community)
         if not permissions.is_staff(request.user, self.community):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)

@@ -17,7 +17,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from participation.models import Community, Section
-from participation.permissions import can_manage_enterprise, can_view_community
+from participation.permissions import can_manage_enterprise, community_visible_or_404
 from participation.services.results import RULE_EXPLANATIONS
 
 from .. import selectors, services
@@ -102,8 +102,7 @@ class ManagerMixin:
         self.community = get_object_or_404(Community, slug=kwargs["slug"])
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if not can_view_community(request.user, self.community):
-            raise Http404
+        community_visible_or_404(request.user, self.community)
         if not can_manage_enterprise(request.user, self.community):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)

@@ -22,8 +22,7 @@ def campaign_get(slug: str, *, for_user) -> Campaign:
         Campaign.objects.select_related("community"),
         slug=slug,
     )
-    if not permissions.can_view_community(for_user, campaign.community):
-        raise Http404  # a private community's campaign does not exist for others
+    permissions.community_visible_or_404(for_user, campaign.community)
     if campaign.status == Campaign.Status.DRAFT and not permissions.can_facilitate(
         for_user, campaign.community
     ):

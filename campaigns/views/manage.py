@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -46,8 +45,7 @@ class CampaignCreateView(FormView):
             pk=kwargs["project_id"],
         )
         self.community = self.project.process.community
-        if not permissions.can_view_community(request.user, self.community):
-            raise Http404
+        permissions.community_visible_or_404(request.user, self.community)
         if not permissions.can_facilitate(request.user, self.community):
             raise PermissionDenied
         if hasattr(self.project, "campaign"):

@@ -2,7 +2,6 @@
 
 from decimal import Decimal
 
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -23,9 +22,7 @@ class CampaignListView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        campaigns = list(
-            selectors.campaign_list_public().filter(community__is_public=True)
-        )
+        campaigns = list(selectors.campaign_list_public())
         context["live"] = [c for c in campaigns if c.status == C.LIVE]
         context["closed"] = [c for c in campaigns if c.status != C.LIVE]
         return context
@@ -87,8 +84,7 @@ class MatchRoundView(TemplateView):
         round_ = get_object_or_404(
             MatchRound.objects.select_related("community"), pk=kwargs["pk"]
         )
-        if not permissions.can_view_community(self.request.user, round_.community):
-            raise Http404
+        permissions.community_visible_or_404(self.request.user, round_.community)
         campaigns = list(round_.campaigns.exclude(status=C.DRAFT).order_by("title"))
         closed = round_.status == MatchRound.Status.CLOSED
         if closed:

@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views import View
@@ -67,8 +66,7 @@ class MatchRoundAllocateView(View):
         round_ = get_object_or_404(
             MatchRound.objects.select_related("community"), pk=pk
         )
-        if not permissions.can_view_community(request.user, round_.community):
-            raise Http404
+        permissions.community_visible_or_404(request.user, round_.community)
         if not permissions.can_facilitate(request.user, round_.community):
             raise PermissionDenied
         try:
