@@ -62,7 +62,7 @@ def csv_stream(dataset: Dataset, rows: Iterable[dict]) -> Iterator[str]:
         yield writer.writerow([csv_cell(row[name], kind) for name, kind in kinds])
 
 
-class _Encoder(DjangoJSONEncoder):
+class JsonEncoder(DjangoJSONEncoder):
     def default(self, o):
         if isinstance(o, datetime.datetime):
             return _iso(o)
@@ -89,13 +89,12 @@ def json_meta(dataset: Dataset, *, source: str, community: str | None) -> dict:
 def json_stream(dataset: Dataset, rows: Iterable[dict], *, meta: dict) -> Iterator[str]:
     """``{"meta": {...}, "rows": [...]}`` with the rows written as they come."""
     names = dataset.column_names
-    yield (
-        '{"meta": ' + json.dumps(meta, cls=_Encoder, ensure_ascii=False) + ', "rows": ['
-    )
+    header = json.dumps(meta, cls=JsonEncoder, ensure_ascii=False)
+    yield '{"meta": ' + header + ', "rows": ['
     separator = ""
     for row in rows:
         yield separator + json.dumps(
-            {n: row[n] for n in names}, cls=_Encoder, ensure_ascii=False
+            {n: row[n] for n in names}, cls=JsonEncoder, ensure_ascii=False
         )
         separator = ", "
     yield "]}\n"

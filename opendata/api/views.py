@@ -14,7 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import TemplateView
 
 from ..datasets import INT
-from ..formats import _Encoder
+from ..formats import JsonEncoder
 from . import schema
 from .endpoints import (
     DEFAULT_LIMIT,
@@ -40,7 +40,7 @@ def api_response(data, *, status: int = 200) -> JsonResponse:
         data,
         status=status,
         safe=False,
-        encoder=_Encoder,  # dates and times as the JSON export writes them
+        encoder=JsonEncoder,  # dates and times as the JSON export writes them
         json_dumps_params={"ensure_ascii": False},
     )
     response["Access-Control-Allow-Origin"] = "*"
