@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 import pytest
-from django.db import OperationalError
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -31,6 +30,9 @@ from tests.factories import (
 )
 from tests.payments.test_webhooks import SECRET, URL, _webhook_to
 
+from .helpers import read as _read
+from .helpers import reload_until as _reload_until
+
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 SHOTS = Path("/tmp/shots")
@@ -43,30 +45,6 @@ def _shoot(page, name: str) -> None:
         page.set_viewport_size({"width": width, "height": 900})
         page.screenshot(path=SHOTS / f"{name}-{label}.png", full_page=True)
     page.set_viewport_size({"width": WIDTHS["wide"], "height": 900})
-
-
-def _reload_until(page, locator, timeout: float = 20) -> None:
-    """Reload until ``locator`` shows. The page refreshes itself while the card
-    is being confirmed; reloading here too survives a refresh that SQLite's
-    test database answered with "table is locked" while the webhook wrote."""
-    deadline = time.monotonic() + timeout
-    while not locator.count() and time.monotonic() < deadline:
-        time.sleep(0.5)
-        page.reload()
-    expect(locator.first).to_be_visible()
-
-
-def _read(query):
-    """Run a read in the test thread, retried while the live server writes
-    (SQLite's shared in-memory database refuses it instead of waiting)."""
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            return query()
-        except OperationalError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
 
 
 @pytest.fixture

@@ -11,11 +11,9 @@ the Italian ones the pages show.
 
 import datetime
 import re
-import time
 from pathlib import Path
 
 import pytest
-from django.db import OperationalError
 from django.db.models import Sum
 from playwright.sync_api import expect
 
@@ -24,13 +22,15 @@ from core.money import format_money
 from participation.models import Community, ProcessResult, Role, Section
 from payments.models import Entry, LedgerTransaction
 from tests.factories import (
-    TEST_PASSWORD,
     CommunityFactory,
     MembershipFactory,
     ProcessFactory,
     ProjectFactory,
     SectionFactory,
 )
+
+from .helpers import login as _login
+from .helpers import read as _read
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -55,27 +55,6 @@ def _eur(cents: int) -> str:
 
 def _shoot(page, name: str) -> None:
     page.screenshot(path=SHOTS / f"e2e-reinv-{name}.png", full_page=True)
-
-
-def _read(query):
-    """Run a read in the test thread, retried while the live server writes
-    (SQLite's shared in-memory database refuses it instead of waiting)."""
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            return query()
-        except OperationalError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-
-
-def _login(page, live_server, email):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("main").get_by_role("button", name="Accedi").click()
-    expect(page).to_have_url(re.compile(r"/accounts/me/$"))
 
 
 @pytest.fixture

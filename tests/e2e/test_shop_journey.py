@@ -23,7 +23,6 @@ import time
 from pathlib import Path
 
 import pytest
-from django.db import OperationalError
 from oscar.core.loading import get_model
 from playwright.sync_api import expect
 
@@ -51,6 +50,9 @@ from tests.factories import (
 )
 from tests.payments.test_webhooks import SECRET, URL, _webhook_to
 
+from .helpers import read as _read
+from .helpers import reload_until as _reload_until
+
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 Order = get_model("order", "Order")
@@ -63,30 +65,6 @@ SAUCE_CENTS = 450
 
 def _shoot(page, name: str) -> None:
     page.screenshot(path=SHOTS / f"e2e-shop-{name}.png", full_page=True)
-
-
-def _reload_until(page, locator, timeout: float = 20) -> None:
-    """Reload until ``locator`` shows: the webhook is handled by the live
-    server's thread, some moments after the card form says it is done (and
-    SQLite's test database may answer a page "table is locked" meanwhile)."""
-    deadline = time.monotonic() + timeout
-    while not locator.count() and time.monotonic() < deadline:
-        time.sleep(0.5)
-        page.reload()
-    expect(locator.first).to_be_visible()
-
-
-def _read(query):
-    """Run a read in the test thread, retried while the live server writes
-    (SQLite's shared in-memory database refuses it instead of waiting)."""
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            return query()
-        except OperationalError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
 
 
 CARD_CONFIRM_PATH = "/__e2e__/confirm-card-payment"

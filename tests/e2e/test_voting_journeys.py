@@ -1,12 +1,9 @@
-import re
-
 import pytest
 from playwright.sync_api import expect
 
 from participation.models import Ballot, Role
 from participation.services import paper_batch_open, voter_code_issue
 from tests.factories import (
-    TEST_PASSWORD,
     AssemblyFactory,
     CommunityFactory,
     MembershipFactory,
@@ -15,15 +12,9 @@ from tests.factories import (
     ProjectFactory,
 )
 
+from .helpers import login as _login
+
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def _login(page, live_server, email):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("main").get_by_role("button", name="Accedi").click()
-    expect(page).to_have_url(re.compile(r"/accounts/me/$"))
 
 
 @pytest.fixture
