@@ -61,7 +61,7 @@ def order_pickup(order):
     """What the buyer needs to collect and pay: the pay page of an unpaid card
     order, and each seller with its pickup place and the order's lines there.
     Two queries whatever the number of lines."""
-    from ..services import order_pay_url, order_payment
+    from ..services import Status, order_pay_url, order_payment
 
     sellers: dict = {}
     for line in order.lines.select_related("partner__shop", "product"):
@@ -78,5 +78,5 @@ def order_pickup(order):
     return {
         "places": places,
         "pay_url": order_pay_url(order, payment),
-        "pay_at_pickup": order.status == "pending" and payment is None,
+        "pay_at_pickup": order.status == Status.PENDING and payment is None,
     }

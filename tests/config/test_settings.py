@@ -97,3 +97,30 @@ def test_production_mode_allows_the_real_stripe_js_in_its_headers():
     assert "127.0.0.1" not in policy
     assert permissions.endswith('payment=(self "https://js.stripe.com")')
     assert others == "same-origin True 0"
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("login=ten/m", "Bad rate 'ten/m'"),
+        ("login=10/w", "Bad rate '10/w'"),
+        ("logn=10/m", "names no scope"),
+    ],
+)
+def test_a_rate_limit_written_wrongly_stops_the_start(value, message):
+    result = _manage("check", env={**CLEAN, "RATE_LIMITS": value})
+
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_a_rate_limit_from_the_environment_is_taken():
+    result = _manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.RATE_LIMITS['login'])",
+        env={**CLEAN, "RATE_LIMITS": "login=5/10m"},
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("5/10m")
