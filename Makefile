@@ -10,7 +10,7 @@ LOCALSTRIPE_VERSION := 1.15.10
 STRIPE_PORT ?= 8420
 HOST ?= 127.0.0.1
 PORT ?= 8000
-SYSTEM_PACKAGES := chromium poppler-utils
+SYSTEM_PACKAGES := chromium poppler-utils nginx-light
 
 .PHONY: run test setup system-deps bench-deps migrate demo lint format messages clean
 
@@ -52,11 +52,13 @@ $(STRIPE_VENV)/.installed: Makefile
 	$(STRIPE_VENV)/bin/python -m pip install --quiet 'localstripe==$(LOCALSTRIPE_VERSION)'
 	@touch $@
 
-## Debian packages the tests need (a browser for e2e, pdftoppm to read PDFs)
+## Debian packages the tests need (a browser for e2e, pdftoppm to read PDFs,
+## nginx to test the front page cache of deploy/nginx)
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
+	test -x /usr/sbin/nginx || command -v nginx >/dev/null || missing="$$missing nginx-light"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "Installing Debian packages:$$missing"; \

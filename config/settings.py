@@ -134,6 +134,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside sessions, CSRF and messages: it sees every cookie they set.
+    "core.front_cache.FrontCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -469,6 +471,10 @@ RATE_LIMIT_KEY_PREFIX = "rl"
 # for a worker's answer; a worker's answer is trusted this long.
 HEALTH_TIMEOUT_SECONDS = float(os.environ.get("HEALTH_TIMEOUT_SECONDS", "1"))
 HEALTH_WORKER_CACHE_SECONDS = int(os.environ.get("HEALTH_WORKER_CACHE_SECONDS", "15"))
+
+# How long nginx in front may serve a public page to anonymous visitors
+# without asking again (core.front_cache); 0: never.
+FRONT_CACHE_SECONDS = int(os.environ.get("FRONT_CACHE_SECONDS", "1"))
 
 # --- Logging ----------------------------------------------------------------
 # To standard error, one line per record: JSON (production default) for a log

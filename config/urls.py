@@ -6,7 +6,7 @@ from oscar.core.loading import get_class
 from core.media import public_media_urlpatterns
 from core.ratelimit import rate_limited
 
-from .views import HomeView
+from .views import HomeView, language_switch
 
 admin.site.site_header = "Civic marketplace"
 # The admin's and the shop dashboard's login forms count with the site's own
@@ -16,6 +16,7 @@ rate_limited("login", field="username")(get_class("dashboard.views", "LoginView"
 
 urlpatterns = [
     path("", HomeView.as_view(), name="site-home"),
+    path("language/", language_switch, name="language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path("communities/", include("participation.urls")),

@@ -5,9 +5,11 @@ from decimal import Decimal
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.safestring import mark_safe
 from django.views.generic import TemplateView
 
+from core.front_cache import front_cacheable
 from participation import permissions
 
 from .. import page_cache, selectors, services
@@ -17,6 +19,7 @@ from .base import CampaignMixin
 C = Campaign.Status
 
 
+@method_decorator(front_cacheable, name="dispatch")
 class CampaignListView(TemplateView):
     template_name = "campaigns/campaign_list.html"
 
@@ -28,6 +31,7 @@ class CampaignListView(TemplateView):
         return context
 
 
+@method_decorator(front_cacheable, name="dispatch")
 class CampaignDetailView(CampaignMixin, TemplateView):
     """The campaign page, in a fixed number of queries whatever its size."""
 
@@ -76,6 +80,7 @@ def campaign_phase(campaign: Campaign) -> str:
     return "closed"
 
 
+@method_decorator(front_cacheable, name="dispatch")
 class MatchRoundView(TemplateView):
     template_name = "campaigns/match_round.html"
 

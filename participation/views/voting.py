@@ -2,10 +2,12 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from core.front_cache import front_cacheable
 from core.ratelimit import rate_limited
 from documents.pdf import render_pdf
 
@@ -93,6 +95,7 @@ class CodeBallotView(BallotView):
     with_code = True
 
 
+@method_decorator(front_cacheable, name="dispatch")
 class ResultsView(ProcessMixin, TemplateView):
     template_name = "participation/results.html"
 

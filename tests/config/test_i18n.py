@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import polib
@@ -41,11 +42,58 @@ def test_the_compiled_catalogue_matches_its_source(language):
 def test_the_language_switch_turns_the_site_to_english_and_back(client):
     italian = client.get(reverse("site-home")).content.decode()
 
-    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    client.get(reverse("language"), {"language": "en", "next": "/"})
     english = client.get(reverse("site-home")).content.decode()
-    client.post(reverse("set_language"), {"language": "it", "next": "/"})
+    client.get(reverse("language"), {"language": "it", "next": "/"})
     italian_again = client.get(reverse("site-home")).content.decode()
 
     assert "Decidere insieme, finanziare insieme" in italian
     assert '<html lang="en">' in english and "Decide together, fund together" in english
     assert "Decidere insieme, finanziare insieme" in italian_again
+
+
+@pytest.mark.django_db
+def test_the_language_menu_is_a_get_form_without_a_csrf_token(client):
+    page = client.get(reverse("site-home")).content.decode()
+    form = re.search(r'<form class="lang-form"[^>]*>.*?</form>', page, re.S).group(0)
+
+    assert f'action="{reverse("language")}"' in form and 'method="get"' in form
+    assert "csrfmiddlewaretoken" not in form
+    assert 'name="next" type="hidden" value="/"' in form
+
+
+@pytest.mark.django_db
+def test_the_language_switch_goes_back_to_the_page_it_came_from(client):
+    response = client.get(
+        reverse("language"), {"language": "en", "next": "/campaigns/?page=2"}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == "/campaigns/?page=2"
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+    assert "no-cache" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/x", "javascript:alert(1)"]
+)
+def test_the_language_switch_never_leaves_the_site(client, target):
+    response = client.get(reverse("language"), {"language": "en", "next": target})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["", "fr", "xx", "en-GB<script>"])
+def test_an_unknown_language_is_refused_and_sets_nothing(client, language):
+    response = client.get(
+        reverse("language"),
+        {"language": language, "next": "/"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 400
+    assert "Unknown language" in response.content.decode()
+    assert settings.LANGUAGE_COOKIE_NAME not in response.cookies

@@ -912,6 +912,7 @@ TABLE = [
 # Ours but not in the table, each with its reason.
 NOT_IN_TABLE = {
     "set_language": "Django's language switch: no data, no role (tests/config)",
+    "language": "the site's language menu: a cookie only, no role (tests/config)",
     "payments:stripe-webhook": "signed by Stripe, not a person's page: test_csrf",
 }
 NOT_OURS = ("admin/", "shop/dashboard/")
