@@ -51,7 +51,10 @@ exists, else ``--workers/--threads`` gthread workers; DEBUG off,
 ``RATE_LIMIT_ENABLED=false`` (every request comes from 127.0.0.1: per-IP
 limits would answer 429; the table shows 429s if any), the page cache in Redis
 (``--redis-url``, as in production with several web processes), the indexed
-Stripe emulator on port 8431 (``bench/localstripe_indexed.py``). Each
+Stripe emulator on port 8431 (``bench/localstripe_indexed.py``). With
+``--front`` every request goes through nginx with the deployment's proxy and
+page-cache directives (``bin/nginx_front.py``): anonymous GETs of public
+pages come from its cache, POSTs and logged-in pages pass through. Each
 measurement is run ``--runs`` times; the table gives the median of each
 figure, the range of requests/s, the 1-minute load average before the runs
 and how busy the machine's CPUs were during them.
@@ -127,6 +130,12 @@ def _args() -> argparse.Namespace:
         help="in-process instead (Django's test client, no gunicorn): queries, "
         "wall and CPU ms per request of each path",
     )
+    parser.add_argument(
+        "--front",
+        action="store_true",
+        help="every request through nginx with the deployment's page cache "
+        "(bin/nginx_front.py) in front of gunicorn",
+    )
     parser.add_argument("--setup-only", action="store_true")
     return parser.parse_args()
 
@@ -168,6 +177,7 @@ from django.utils.crypto import get_random_string  # noqa: E402
 from django.utils.module_loading import import_string  # noqa: E402
 
 from accounts.models import User  # noqa: E402
+from bin.nginx_front import nginx_front  # noqa: E402
 from campaigns.models import Pledge  # noqa: E402
 from demo.processes import PRISON_PROCESS  # noqa: E402
 from demo.seed import CONSORTIUM_SLUG, PRISON_SLUG  # noqa: E402
@@ -441,7 +451,17 @@ def servers():
             start_new_session=True,
         )
         _wait_port(port, "gunicorn")
-        yield f"http://127.0.0.1:{port}", workers
+        if not ARGS.front:
+            yield f"http://127.0.0.1:{port}", workers
+            return
+        with (
+            tempfile.TemporaryDirectory() as folder,
+            nginx_front(
+                f"127.0.0.1:{port}", campaign_page._free_port(), Path(folder)
+            ) as front,
+        ):
+            ttl = settings.FRONT_CACHE_SECONDS
+            yield front, f"{workers}, behind nginx (FRONT_CACHE_SECONDS={ttl})"
     finally:
         if server is not None:
             _stop(server)

@@ -46,8 +46,7 @@ def is_personal_request(request) -> bool:
     """Whether the request carries something that makes the page its own."""
     cookies = request.COOKIES
     return (
-        settings.SESSION_COOKIE_NAME in cookies
-        or CookieStorage.cookie_name in cookies
+        settings.SESSION_COOKIE_NAME in cookies or CookieStorage.cookie_name in cookies
     )
 
 

@@ -2,10 +2,7 @@
 and civic-proxy.conf) in front of the site: what anonymous visitors get from
 the cache, and what is never kept."""
 
-import os
-import shutil
 import socket
-import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -17,13 +14,11 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.test import Client
 from django.urls import reverse
 
+from bin.nginx_front import nginx_binary, nginx_front
 from campaigns import page_cache
 from campaigns.models import Campaign
 from tests.campaigns.conftest import live_campaign
 from tests.factories import UserFactory
-
-NGINX_DIR = Path(settings.BASE_DIR) / "deploy" / "nginx"
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,62 +32,12 @@ def _free_port() -> int:
 @pytest.fixture
 def front(live_server, tmp_path, settings):
     """nginx on a free port in front of the live server; yields its base URL."""
-    if not Path(NGINX).exists():
+    if not Path(nginx_binary()).exists():
         pytest.fail("nginx is missing: run `make system-deps`")
     settings.FRONT_CACHE_SECONDS = 1
-    cache_conf = (NGINX_DIR / "civic-cache.conf").read_text()
-    assert "/var/cache/nginx/civic " in cache_conf
-    (tmp_path / "cache.conf").write_text(
-        cache_conf.replace("/var/cache/nginx/civic ", f"{tmp_path / 'cache'} ")
-    )
-    port = _free_port()
     upstream = live_server.url.removeprefix("http://")
-    user = "user root root;" if os.geteuid() == 0 else ""
-    temp = " ".join(
-        f"{kind}_temp_path {tmp_path / kind};"
-        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    (tmp_path / "nginx.conf").write_text(
-        f"""{user}
-daemon off;
-worker_processes 1;
-pid {tmp_path / "nginx.pid"};
-error_log {tmp_path / "error.log"} warn;
-events {{ worker_connections 64; }}
-http {{
-    access_log off;
-    {temp}
-    include {tmp_path / "cache.conf"};
-    upstream civic_web {{ server {upstream}; keepalive 4; }}
-    server {{
-        listen 127.0.0.1:{port};
-        location / {{ include {NGINX_DIR / "civic-proxy.conf"}; }}
-    }}
-}}
-"""
-    )
-    process = subprocess.Popen(
-        [NGINX, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            if process.poll() is not None:
-                pytest.fail((tmp_path / "error.log").read_text()[-2000:])
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
+    with nginx_front(upstream, _free_port(), tmp_path) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def _get(url, cookie=""):
