@@ -5,6 +5,7 @@ import subprocess
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
 
 from config.celery import app
 
@@ -89,3 +90,23 @@ def test_every_variable_the_settings_read_is_in_env_example():
 
     assert len(read) > 30
     assert read - listed == set()
+
+
+def test_nginx_keeps_pages_by_the_cookies_the_settings_name():
+    cache = (DEPLOY / "nginx" / "civic-cache.conf").read_text()
+    proxy = (DEPLOY / "nginx" / "civic-proxy.conf").read_text()
+    bypass = re.search(r'"~\(\^\|;\)\\s\*\((.+?)\)="', cache).group(1).split("|")
+
+    assert set(bypass) == {settings.SESSION_COOKIE_NAME, CookieStorage.cookie_name}
+    assert f"$cookie_{settings.LANGUAGE_COOKIE_NAME}" in proxy
+    directives = re.sub(r"#.*", "", cache + proxy)
+    assert "proxy_cache_valid" not in directives  # only what Django marks
+
+
+def test_the_site_config_includes_the_cache_files_install_sh_installs():
+    site = (DEPLOY / "nginx" / "civic.conf").read_text()
+    install = (DEPLOY / "install.sh").read_text()
+
+    for name in ("civic-cache.conf", "civic-proxy.conf"):
+        assert f"include /etc/nginx/civic/{name};" in site
+        assert f"deploy/nginx/{name}" in install
