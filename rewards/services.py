@@ -28,7 +28,7 @@ def reward_claim(
         .update(claimed=F("claimed") + 1)
     )
     if not taken:
-        raise RewardSoldOut(_("“%(title)s” is sold out.") % {"title": tier.title})
+        raise sold_out_error(tier)
     shipping = shipping or {}
     return RewardClaim.objects.create(
         tier=tier,
@@ -39,6 +39,11 @@ def reward_claim(
         ship_city=shipping.get("city", ""),
         ship_country=shipping.get("country", "") or "IT",
     )
+
+
+def sold_out_error(tier: RewardTier) -> RewardSoldOut:
+    """The refusal of a claim on ``tier`` when no unit is left."""
+    return RewardSoldOut(_("“%(title)s” is sold out.") % {"title": tier.title})
 
 
 @transaction.atomic

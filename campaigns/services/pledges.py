@@ -18,11 +18,12 @@ from payments.exceptions import PaymentError
 from payments.models import Payment
 from rewards.exceptions import RewardNotClaimable
 from rewards.models import Delivery, RewardClaim, RewardTier
-from rewards.services import reward_claim, reward_release
+from rewards.services import reward_claim, reward_release, sold_out_error
 
 from ..exceptions import CampaignNotOpen, PledgeBelowMinimum, PledgeStateError
 from ..models import Campaign, Pledge, PledgeEvent
 from ..page_cache import campaign_changed
+from .pledge_statement import card_pledge_insert
 
 P = Pledge.Status
 C = Campaign.Status
@@ -82,8 +83,11 @@ def pledge_create(
     money received at a desk or by transfer instead of a card payment.
 
     Raises CampaignNotOpen, PledgeBelowMinimum, RewardSoldOut or
-    RewardNotClaimable; then nothing is written. The reward is claimed last,
-    so the tier's row is locked only for the end of the transaction.
+    RewardNotClaimable; then nothing is written. The campaign is held under a
+    shared lock (``campaign_lock_shared``) and the reward is claimed last, so
+    the tier's row is locked only for the end of the transaction. On
+    PostgreSQL a card pledge is one statement in autocommit
+    (``pledge_statement``); offline pledges, and SQLite, go through the ORM.
     """
     if amount_cents < MIN_PLEDGE_CENTS:
         raise PledgeBelowMinimum(_("A pledge is at least 1 EUR."))
@@ -101,23 +105,62 @@ def pledge_create(
             raise PledgeStateError(_("This reward is shipped: give the address."))
     if backer is None and not backer_name.strip():
         raise PledgeStateError(_("A pledge needs the backer's name."))
-    with transaction.atomic():
-        campaign = campaign_lock_shared(campaign.pk)
-        if not campaign.is_open:
-            raise CampaignNotOpen(_("This campaign does not take pledges now."))
-        email = backer_email or (backer.email if backer is not None else "")
-        pledge = Pledge(
-            pk=campaign.next_pledge_id,
-            campaign=campaign,
-            backer=backer,
-            backer_name=backer_name.strip()[:160],
-            backer_email=email,
-            amount_cents=amount_cents,
-            anonymous=anonymous,
-            donor_tax_code=donor_tax_code.strip().upper()[:20],
-            donor_address=donor_address.strip()[:250],
-            language=language[:8],
+    pledge = Pledge(
+        backer=backer,
+        backer_name=backer_name.strip()[:160],
+        backer_email=backer_email or (backer.email if backer is not None else ""),
+        amount_cents=amount_cents,
+        anonymous=anonymous,
+        donor_tax_code=donor_tax_code.strip().upper()[:20],
+        donor_address=donor_address.strip()[:250],
+        language=language[:8],
+    )
+    if offline is None and connection.vendor == "postgresql":
+        written = card_pledge_insert(
+            campaign_pk=campaign.pk,
+            pledge=pledge,
+            tier=tier,
+            shipping=shipping or {},
+            credit_account=campaign.account_code,
         )
+        if written.campaign is None:
+            raise Campaign.DoesNotExist(f"no campaign {campaign.pk}")
+        if not written.is_open:
+            raise _not_open()
+        if written.pledge is None:
+            raise sold_out_error(tier)
+        campaign_changed(campaign.pk)
+        return written.pledge
+    return _pledge_write_in_steps(
+        campaign_pk=campaign.pk,
+        pledge=pledge,
+        tier=tier,
+        shipping=shipping,
+        offline=offline,
+    )
+
+
+def _not_open() -> CampaignNotOpen:
+    return CampaignNotOpen(_("This campaign does not take pledges now."))
+
+
+def _pledge_write_in_steps(
+    *,
+    campaign_pk: int,
+    pledge: Pledge,
+    tier: RewardTier | None,
+    shipping: dict | None,
+    offline: dict | None,
+) -> Pledge:
+    """``pledge_create``'s writes through the ORM, one row at a time, in one
+    transaction: offline pledges, and every pledge on SQLite."""
+    with transaction.atomic():
+        campaign = campaign_lock_shared(campaign_pk)
+        if not campaign.is_open:
+            raise _not_open()
+        pledge.pk = campaign.next_pledge_id
+        pledge.campaign = campaign
+        amount_cents = pledge.amount_cents
         # With its id reserved, the pledge is inserted once, with its payment;
         # without (SQLite), it is inserted first and linked to it after.
         link_after = pledge.pk is None
@@ -132,7 +175,7 @@ def pledge_create(
                 credit_account=campaign.account_code,
                 currency=campaign.currency,
                 description=description,
-                payer_email=email,
+                payer_email=pledge.backer_email,
             )
         else:
             pledge.payment = payments.offline_record(
