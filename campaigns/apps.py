@@ -11,9 +11,9 @@ class CampaignsConfig(AppConfig):
         from payments import hooks
 
         from . import selectors
-        from .services import pledge_payment_sync
+        from .services.pledges import pledge_payment_sync, pledge_payments_sync
 
-        hooks.register("pledge", pledge_payment_sync)
+        hooks.register_many("pledge", pledge_payment_sync, pledge_payments_sync)
         market_votes.register(
             "campaigns",
             selectors.process_money_supporters,

@@ -229,21 +229,22 @@ def _charge_batches_in_thread(campaign: Campaign, **options) -> None:
 def _charge_batches(campaign: Campaign, *, now, batch_size, lease) -> None:
     """Charge the saved cards, batch after batch, until none is left to take.
 
-    A charge that changes the payment brings the pledge in line through the
-    payment's hook, after its commit; a payment that cannot be charged any
-    more (paid or canceled meanwhile) is synced here."""
+    Each batch is charged by ``payments.saved_cards_charge`` (its database
+    work done per batch); the payments it changes bring their pledges in line
+    through the payment hook, after its commit; a payment that could not be
+    charged (paid or canceled meanwhile, Stripe unreachable) is synced here."""
     while True:
         ids = _lease_batch(campaign, now=now, batch_size=batch_size, lease=lease)
         if not ids:
             break
-        pledges = Pledge.objects.filter(pk__in=ids).select_related("payment")
-        for pledge in pledges.order_by("pk"):
-            try:
-                payments.charge_saved_card(payment=pledge.payment)
-            except PaymentError as error:
-                # Not chargeable any more (paid, canceled): the sync says why.
-                logger.info("pledge %s not charged: %s", pledge.pk, error)
-                pledge_payment_sync(pledge.payment_id, "campaign charged")
+        payment_ids = Pledge.objects.filter(pk__in=ids).values_list(
+            "payment_id", flat=True
+        )
+        failed = payments.saved_cards_charge(payment_ids=list(payment_ids))
+        for payment_id, error in sorted(failed.items()):
+            # Not chargeable any more (paid, canceled): the sync says why.
+            logger.info("payment %s not charged: %s", payment_id, error)
+            pledge_payment_sync(payment_id, "campaign charged")
         with transaction.atomic():
             _event(campaign, "charge_batch", pledges=len(ids))
 
