@@ -24,6 +24,8 @@ compares the two paths).
 """
 
 import json
+import re
+import weakref
 from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import cache
@@ -217,6 +219,46 @@ def _statement(with_tier: bool) -> str:
     )
 
 
+# The database sessions (psycopg connections) where the statement is prepared.
+_PREPARED = {True: weakref.WeakSet(), False: weakref.WeakSet()}
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s|%%")
+
+
+@cache
+def _prepared(with_tier: bool) -> tuple[str, str]:
+    """``PREPARE`` of the statement, and the ``EXECUTE`` that runs it with
+    the same named parameters."""
+    name = "pledge_card_with_tier" if with_tier else "pledge_card"
+    order: list[str] = []
+
+    def positional(match):
+        if match.group(1) is None:
+            return "%"  # PREPARE is sent without parameters
+        if match.group(1) not in order:
+            order.append(match.group(1))
+        return f"${order.index(match.group(1)) + 1}"
+
+    text = _PLACEHOLDER.sub(positional, _statement(with_tier))
+    arguments = ", ".join(f"%({key})s" for key in order)
+    return f"PREPARE {name} AS {text}", f"EXECUTE {name}({arguments})"
+
+
+def _run(cursor, with_tier: bool, params: dict) -> None:
+    """Run the statement, prepared once per database session: PostgreSQL
+    then neither parses nor plans it again. Not behind a transaction pooler
+    (``DISABLE_SERVER_SIDE_CURSORS``, see config/settings.py), whose sessions
+    are not ours: there the statement is sent whole every time."""
+    if connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS"):
+        cursor.execute(_statement(with_tier), params)
+        return
+    prepare, execute = _prepared(with_tier)
+    if connection.connection not in _PREPARED[with_tier]:
+        # Not transactional: a rollback does not take it back.
+        cursor.execute(prepare)
+        _PREPARED[with_tier].add(connection.connection)
+    cursor.execute(execute, params)
+
+
 def card_pledge_insert(
     *,
     campaign_pk: int,
@@ -261,7 +303,7 @@ def card_pledge_insert(
         )
     block = transaction.atomic() if connection.in_atomic_block else nullcontext()
     with block, connection.cursor() as cursor:
-        cursor.execute(_statement(tier is not None), params)
+        _run(cursor, tier is not None, params)
         row = cursor.fetchone()
     if row is None:
         return Written(campaign=None, is_open=False, pledge=None)

@@ -107,7 +107,14 @@ def test_a_card_pledge_writes_the_rows_the_orm_path_writes(with_tier):
 
     with CaptureQueriesContext(connection) as captured:
         in_one = services.pledge_create(campaign=campaign, **asked)
-    assert [q["sql"].split()[0] for q in captured.captured_queries] == ["WITH"]
+    # Prepared once per database session, then one EXECUTE per pledge.
+    assert [q["sql"].split()[0] for q in captured.captured_queries] in (
+        ["PREPARE", "EXECUTE"],
+        ["EXECUTE"],
+    )
+    with CaptureQueriesContext(connection) as captured:
+        services.pledge_create(campaign=campaign, **asked)
+    assert [q["sql"].split()[0] for q in captured.captured_queries] == ["EXECUTE"]
     # The same pledge through the ORM, one row at a time.
     in_steps = pledges._pledge_write_in_steps(
         campaign_pk=campaign.pk,
@@ -149,7 +156,7 @@ def test_a_card_pledge_writes_the_rows_the_orm_path_writes(with_tier):
             "fulfilled_by_id": None,
             "tracking": "",
         }
-        assert RewardTier.objects.get(pk=tier.pk).claimed == 2
+        assert RewardTier.objects.get(pk=tier.pk).claimed == 3
     # What pledge_create returned, built without reading back, is the rows.
     assert in_one.payment.purpose_id == str(in_one.pk)
     for obj in (in_one, in_one.payment, in_one.campaign):
@@ -368,3 +375,22 @@ def test_concurrent_pledges_sell_a_limited_reward_out_exactly():
     assert set(Payment.objects.values_list("purpose_id", flat=True)) == {
         str(pk) for pk in Pledge.objects.values_list("pk", flat=True)
     }
+
+
+def test_behind_a_transaction_pooler_the_statement_is_not_prepared(monkeypatch):
+    # A pooler in transaction mode (DB_DISABLE_SERVER_SIDE_CURSORS) may run
+    # each transaction on another server session: nothing is prepared there.
+    monkeypatch.setitem(connection.settings_dict, "DISABLE_SERVER_SIDE_CURSORS", True)
+    campaign = live_campaign()
+    tier = services.tier_create(
+        campaign=campaign, title="Grazie", min_pledge_cents=1000
+    )
+
+    with CaptureQueriesContext(connection) as captured:
+        pledge = services.pledge_create(
+            campaign=campaign, amount_cents=1500, backer=UserFactory(), tier=tier
+        )
+
+    assert [q["sql"].split()[0] for q in captured.captured_queries] == ["WITH"]
+    assert Pledge.objects.get().payment_id == pledge.payment.pk
+    assert RewardClaim.objects.get().pledge_id == pledge.pk
