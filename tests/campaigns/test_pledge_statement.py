@@ -385,10 +385,11 @@ def test_behind_a_transaction_pooler_the_statement_is_not_prepared(monkeypatch):
     tier = services.tier_create(
         campaign=campaign, title="Grazie", min_pledge_cents=1000
     )
+    backer = UserFactory()
 
     with CaptureQueriesContext(connection) as captured:
         pledge = services.pledge_create(
-            campaign=campaign, amount_cents=1500, backer=UserFactory(), tier=tier
+            campaign=campaign, amount_cents=1500, backer=backer, tier=tier
         )
 
     assert [q["sql"].split()[0] for q in captured.captured_queries] == ["WITH"]
