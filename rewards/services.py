@@ -4,7 +4,9 @@
 queue on the tier's row and each re-checks ``claimed < quantity`` after the
 one before it commits, so a limited reward is never oversold (the check
 constraint ``tier_never_oversold`` backs it). Callers run it inside their own
-transaction, as late as they can, to hold that row lock briefly.
+transaction, as late as they can, to hold that row lock briefly. On
+PostgreSQL a card pledge takes its unit with the same UPDATE inside the one
+statement that writes the pledge (``campaigns.services.pledge_statement``).
 """
 
 from django.db import transaction

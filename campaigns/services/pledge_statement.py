@@ -5,7 +5,8 @@ reward (BEGIN, the campaign, the payment, its event, the pledge, its event,
 the tier's conditional UPDATE, the claim, COMMIT), and the Python that builds
 each of them costs more than PostgreSQL's work. Here the same rows are
 written by one data-modifying CTE, run in autocommit: one round trip, and
-the statement is its own transaction.
+the statement is its own transaction. It is prepared once per database
+session (``_run``), so PostgreSQL does not parse and plan it for each pledge.
 
 Each step reads the rows of the step before, so a refused pledge writes
 nothing: the campaign row is locked ``FOR SHARE`` (a close takes it ``FOR
