@@ -193,8 +193,8 @@ def _collector_paused() -> Iterator[None]:
     A receipt allocates a few hundred thousand objects (boxes, styles, text
     layouts) that live until the PDF is written: the collector's passes over
     them, and over everything older they get promoted next to, took a sixth of
-    the time and found nothing to free. If another thread turned the collector
-    off meanwhile, it is left as that thread set it.
+    the time and found almost nothing to free. A render that finds the
+    collector off (another thread's render, or its caller) leaves it off.
     """
     was_enabled = gc.isenabled()
     gc.disable()

@@ -279,3 +279,64 @@ def test_a_document_pointing_at_a_redirect_never_reaches_it(
     assert connection.getresponse().status == 302
     connection.close()
     assert redirecting_server.hits == 1
+
+
+# --- what a render keeps from one document to the next ------------------------
+
+
+def test_renders_in_one_thread_share_one_font_configuration():
+    from documents import pdf as documents_pdf
+
+    html = "<html><body><p>Ricevuta</p></body></html>"
+    render_pdf_string(html)
+    config = documents_pdf._font_config()
+    render_pdf_string(html)
+
+    assert documents_pdf._font_config() is config
+    seen_by_thread = []
+    thread = threading.Thread(
+        target=lambda: seen_by_thread.append(documents_pdf._font_config())
+    )
+    thread.start()
+    thread.join()
+    assert seen_by_thread[0] is not config  # Pango's objects stay in their thread
+
+
+def test_fonts_a_document_declares_are_not_kept_for_the_next_one():
+    from documents import pdf as documents_pdf
+
+    before = documents_pdf._font_config()
+    html = """<html><head><style>
+      @font-face { font-family: "Own"; src: local("DejaVu Sans"); }
+      p { font-family: "Own"; }
+    </style></head><body><p>Ricevuta</p></body></html>"""
+
+    pdf = render_pdf_string(html)
+
+    assert "Ricevuta" in pdf_text(pdf)
+    assert before.added_font_faces
+    after = documents_pdf._font_config()
+    assert after is not before and not after.added_font_faces
+
+
+def test_the_garbage_collector_is_on_again_after_a_render_even_a_failed_one():
+    import gc
+
+    assert gc.isenabled()
+    render_pdf_string("<html><body><p>Ricevuta</p></body></html>")
+    assert gc.isenabled()
+
+    with pytest.raises(TypeError):
+        render_pdf_string(None)  # no document at all
+    assert gc.isenabled()
+
+
+def test_a_render_leaves_the_garbage_collector_off_if_it_was_off():
+    import gc
+
+    gc.disable()
+    try:
+        render_pdf_string("<html><body><p>Ricevuta</p></body></html>")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

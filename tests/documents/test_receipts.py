@@ -164,3 +164,128 @@ def test_donation_receipt_shows_the_key_figures_and_the_statement():
     assert "117/2017" in words
     assert "Signature and stamp of the legal representative" in text
     assert "charged only if" not in words
+
+
+def render_pdf_bytes(template_name: str, context: dict, language="en") -> bytes:
+    with translation.override(language):
+        return render_pdf(template_name, context, stylesheets=STYLESHEETS)
+
+
+def page_count(pdf: bytes) -> int:
+    info = subprocess.run(
+        ["pdfinfo", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+    return int(re.search(r"^Pages:\s+(\d+)$", info, re.MULTILINE)[1])
+
+
+def pdf_text_in_reading_order(pdf: bytes) -> str:
+    return subprocess.run(
+        ["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+
+
+def lines_of(text: str) -> list[str]:
+    """pdftotext's lines, each with its runs of spaces as one space."""
+    return [re.sub(r"\s+", " ", line).strip() for line in text.splitlines()]
+
+
+def test_each_fact_of_the_pledge_receipt_is_its_label_and_value_on_one_line():
+    lines = lines_of(render("documents/pledge_receipt.html", sample_context(paid=True)))
+
+    for fact in [
+        "Status Paid",
+        "Funding model All or nothing",
+        "Pledged on March 10, 2026",
+        "Shown on the campaign as Giulia Rossi",
+        "Payment method Card",
+        "Payment reference pi_3Ok0000000000000",
+        "Paid on March 12, 2026",
+        "Pledge no. 42 €12.50",
+        "Total €12.50",
+    ]:
+        assert fact in lines
+    # The backer's block, its lines as given and nothing in between.
+    start = lines.index("Giulia Rossi")
+    assert lines[start : start + 5] == [
+        "Giulia Rossi",
+        "giulia@example.org",
+        "Via Roma 1",
+        "20100 Milano MI",
+        "Tax code: RSSGLI80A41F205X",
+    ]
+
+
+def test_each_fact_of_the_donation_receipt_is_its_label_and_value_on_one_line():
+    text = render(
+        "documents/donation_receipt.html",
+        sample_context(kind="donation", paid=True, reward=False),
+    )
+    lines = lines_of(text)
+
+    for fact in [
+        "Receipt no. 2026/000012 · Issued on March 14, 2026",
+        "Amount €12.50",
+        "Total donated €12.50",
+        "Date of the donation March 12, 2026",
+        "Payment method Card",
+        "Payment reference pi_3Ok0000000000000",
+    ]:
+        assert fact in lines
+    # Side by side, so read in pdftotext's reading order (column by column).
+    reading = pdf_text_in_reading_order(
+        render_pdf_bytes(
+            "documents/donation_receipt.html",
+            sample_context(kind="donation", paid=True, reward=False),
+        )
+    )
+    assert (
+        "Associazione Orti di Quartiere APS\nVia dei Giardini 4\n20121 Milano MI\n"
+        "Tax code: 97123450150\nThird sector entity (ETS)\n"
+    ) in reading
+    assert (
+        "Giulia Rossi\nVia Roma 1\n20100 Milano MI\nTax code: RSSGLI80A41F205X\n"
+    ) in reading
+    # The page footer: the title and the number.
+    assert "Receipt for a donation 2026/000012 1/1" in lines
+
+
+def long_context(kind: str) -> dict:
+    """Every field as long as a real one gets: long names, three-line
+    addresses, a long campaign and project title."""
+    context = sample_context(kind=kind, paid=kind == "donation", reward=False)
+    context["organisation"].update(
+        name="Cooperativa Sociale Orti e Falegnameria di Quartiere",
+        legal_name="Cooperativa Sociale Orti e Falegnameria di Quartiere "
+        "Impresa Sociale ETS",
+        address="Via dei Giardini Pubblici e dei Mestieri 124/B\n"
+        "Scala C, interno 7\n20121 Milano MI",
+    )
+    context["backer"].update(
+        name="Maria Giovanna Bianchi Rossi Ferraris di Sant'Angelo",
+        email="maria.giovanna.bianchi.rossi@example.org",
+        address="Corso Vittorio Emanuele II 1024\nScala A, interno 12\n10121 Torino TO",
+    )
+    context["campaign"]["title"] = (
+        "Un laboratorio di falegnameria e un orto condiviso per la sezione "
+        "maschile, con i corsi per chi esce"
+    )
+    context["project"]["title"] = (
+        "Laboratorio di falegnameria, orto condiviso e corsi di avviamento al lavoro"
+    )
+    return context
+
+
+@pytest.mark.parametrize("kind", ["pledge", "donation"])
+@pytest.mark.parametrize("language", ["it", "en"])
+def test_a_receipt_with_long_data_is_one_page_and_small(kind, language):
+    pdf = render_pdf_bytes(
+        f"documents/{kind}_receipt.html", long_context(kind), language=language
+    )
+
+    assert page_count(pdf) == 1
+    # Two faces of one family, subset: 10,000 receipts are kept.
+    assert len(pdf) < 25_000
+    words = flat(pdf_text(pdf))
+    assert "Maria Giovanna Bianchi Rossi Ferraris di Sant'Angelo" in words
+    assert "Scala A, interno 12" in words
+    assert "Impresa Sociale ETS" in words
