@@ -38,6 +38,7 @@ def register_many(purpose: str, handler: Handler, many: ManyHandler) -> None:
 def unregister(purpose: str, handler: Handler) -> None:
     if handler in _handlers.get(purpose, []):
         _handlers[purpose].remove(handler)
+    _many_handlers.pop(handler, None)
 
 
 def notify_after_commit(purpose: str, payment_id: int, what: str) -> None:

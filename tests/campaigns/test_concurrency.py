@@ -105,12 +105,8 @@ def test_two_closes_at_the_same_moment_charge_each_pledge_once(stripe_emulator):
     assert account_balance(campaign.project_fund_code) == -total
 
 
-def test_a_close_killed_in_the_middle_and_run_again_charges_each_pledge_once(
-    stripe_emulator, settings
-):
-    campaign = live_campaign(goal_cents=1000)
-    pledges = [saved_card_pledge(campaign, amount_cents=700) for _ in range(40)]
-    campaign = past_deadline(campaign)
+def _closer(campaign, settings, options: str):
+    """A close in a process of its own (killed with its session's group)."""
     db = connection.settings_dict
     env = {
         **os.environ,
@@ -125,11 +121,20 @@ def test_a_close_killed_in_the_middle_and_run_again_charges_each_pledge_once(
         "import django; django.setup();"
         "from campaigns.models import Campaign;"
         "from campaigns.services import campaign_close;"
-        f"campaign_close(campaign=Campaign.objects.get(pk={campaign.pk}), batch_size=5)"
+        f"campaign_close(campaign=Campaign.objects.get(pk={campaign.pk}), {options})"
     )
-    closer = subprocess.Popen(
+    return subprocess.Popen(
         [sys.executable, "-c", script], env=env, start_new_session=True
     )
+
+
+def test_a_close_killed_in_the_middle_and_run_again_charges_each_pledge_once(
+    stripe_emulator, settings
+):
+    campaign = live_campaign(goal_cents=1000)
+    pledges = [saved_card_pledge(campaign, amount_cents=700) for _ in range(40)]
+    campaign = past_deadline(campaign)
+    closer = _closer(campaign, settings, "batch_size=5")
     # Kill it once some pledges are charged and others are not.
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -156,3 +161,39 @@ def test_a_close_killed_in_the_middle_and_run_again_charges_each_pledge_once(
     assert set(Pledge.objects.values_list("status", flat=True)) == {"paid"}
     assert account_balance(campaign.project_fund_code) == -700 * 40
     assert RewardTier.objects.count() == 0
+
+
+def test_a_close_killed_inside_a_batch_before_recording_it_charges_each_once(
+    stripe_emulator, settings
+):
+    """Killed after Stripe charged part of a batch whose answers were not yet
+    recorded: the next run asks Stripe about those and charges the rest."""
+    campaign = live_campaign(goal_cents=1000)
+    pledges = [saved_card_pledge(campaign, amount_cents=600) for _ in range(30)]
+    campaign = past_deadline(campaign)
+    closer = _closer(campaign, settings, "batch_size=30, workers=1")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if sum(charges_per_payment().values()) >= 5 or closer.poll() is not None:
+            break
+        time.sleep(0.02)
+    os.killpg(closer.pid, signal.SIGKILL)
+    closer.wait()
+    charged_at_kill = sum(charges_per_payment().values())
+    assert 5 <= charged_at_kill < 30, "the batch was not interrupted in the middle"
+    # counted, partly charged in Stripe, nothing recorded as paid
+    assert not Payment.objects.filter(status="succeeded").exists()
+    assert set(Payment.objects.values_list("charge_attempts", flat=True)) == {1}
+
+    from django.utils import timezone
+
+    later = timezone.now() + services.closing.LEASE + timezone.timedelta(seconds=1)
+    closed = services.campaign_close(campaign=campaign, now=later)
+
+    assert closed.status == "succeeded"
+    charges = charges_per_payment()
+    assert sorted(charges) == sorted(str(p.payment_id) for p in pledges)
+    assert set(charges.values()) == {1}
+    assert set(Pledge.objects.values_list("status", flat=True)) == {"paid"}
+    assert LedgerTransaction.objects.filter(kind="charge").count() == 30
+    assert account_balance(campaign.project_fund_code) == -600 * 30

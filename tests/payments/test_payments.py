@@ -3,7 +3,12 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from payments.exceptions import OfflineConfirmationRefused, RefundRefused
+from payments import hooks
+from payments.exceptions import (
+    OfflineConfirmationRefused,
+    PaymentStateError,
+    RefundRefused,
+)
 from payments.gateways.stripe_client import stripe_client
 from payments.ledger import account_balance
 from payments.models import Entry, LedgerTransaction, Payment, Refund
@@ -18,10 +23,11 @@ from payments.services import (
     offline_record,
     payment_create,
     refund_create,
+    saved_cards_charge,
 )
 from tests.factories import UserFactory
 
-from .conftest import card
+from .conftest import Recorder, card
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -206,3 +212,95 @@ def test_payers_who_must_act_get_the_pay_link_by_email_every_two_days(
     assert [m.to for m in mailoutbox] == [["b@example.org"], ["b@example.org"]]
     assert "/payments/pay/" in mailoutbox[0].body
     assert "20,00" in mailoutbox[0].body
+
+
+def _intents_by_payment():
+    """The emulator's PaymentIntents by our payment id: (id, status) each."""
+    found: dict[int, list[tuple[str, str]]] = {}
+    for intent in stripe_client().v1.payment_intents.list(params={"limit": 100}).data:
+        found.setdefault(int(intent.metadata["payment_id"]), []).append(
+            (intent.id, intent.status)
+        )
+    return found
+
+
+def test_a_batch_of_saved_cards_is_charged_once_each_and_told_in_one_call(
+    stripe_emulator, notified
+):
+    ok = [_saved(OK, amount=1000 + n) for n in range(3)]
+    declined = _saved(DECLINED_LATER)
+    paid = charge_saved_card(payment=_saved(OK, amount=900))
+    heard_alone, heard_together = Recorder(), []
+    hooks.register_many(
+        "test", heard_alone, lambda ids, what: heard_together.append((ids, what))
+    )
+    try:
+        failed = saved_cards_charge(
+            payment_ids=[paid.pk, declined.pk, *(p.pk for p in ok)]
+        )
+    finally:
+        hooks.unregister("test", heard_alone)
+
+    assert list(failed) == [paid.pk]
+    assert isinstance(failed[paid.pk], PaymentStateError)
+    for payment in ok:
+        payment.refresh_from_db()
+        assert payment.status == "succeeded"
+        assert payment.charge_attempts == 1
+        assert payment.paid_at is not None
+        assert (
+            list(payment.events.values_list("kind", "detail")).count(
+                ("status", {"before": "card_saved", "after": "succeeded"})
+            )
+            == 1
+        )
+    intents = _intents_by_payment()
+    for payment in [*ok, paid]:
+        assert [status for _, status in intents[payment.pk]] == ["succeeded"]
+        assert payment.stripe_payment_intent_id == intents[payment.pk][0][0]
+    declined.refresh_from_db()
+    assert declined.status == "action_required"
+    assert "card_declined" in declined.failure_message
+    # one posting per charge, the books balanced, the campaign credited in full
+    assert LedgerTransaction.objects.filter(kind="charge").count() == 4
+    assert account_balance("campaign:1") == -(900 + 1000 + 1001 + 1002)
+    _books_balance()
+    # the batch handler once for the batch; a handler without one, per payment
+    assert heard_together == [([p.pk for p in ok], "succeeded")]
+    assert heard_alone.calls == [(declined.pk, "action_required")]
+    assert notified.calls[-4:] == [
+        *((p.pk, "succeeded") for p in ok),
+        (declined.pk, "action_required"),
+    ]
+
+
+def test_a_batch_asks_stripe_about_an_attempt_never_recorded_and_charges_once(
+    stripe_emulator, notified
+):
+    sent, fresh = _saved(OK, amount=1500), _saved(OK, amount=1600)
+    # A close sent this charge and died before recording its answer.
+    Payment.objects.filter(pk=sent.pk).update(charge_attempts=1)
+    stripe_client().v1.payment_intents.create(
+        params={
+            "amount": 1500,
+            "currency": "eur",
+            "customer": sent.stripe_customer_id,
+            "payment_method": sent.stripe_payment_method_id,
+            "off_session": True,
+            "confirm": True,
+            "metadata": {"payment_id": str(sent.pk)},
+        },
+        options={"idempotency_key": f"payment:{sent.pk}:charge:1"},
+    )
+
+    assert saved_cards_charge(payment_ids=[sent.pk, fresh.pk]) == {}
+
+    intents = _intents_by_payment()
+    for payment in (sent, fresh):
+        payment.refresh_from_db()
+        assert payment.status == "succeeded"
+        assert payment.charge_attempts == 1
+        assert [status for _, status in intents[payment.pk]] == ["succeeded"]
+        assert payment.stripe_payment_intent_id == intents[payment.pk][0][0]
+    assert LedgerTransaction.objects.filter(kind="charge").count() == 2
+    assert account_balance("campaign:1") == -3100
