@@ -1,5 +1,6 @@
 """Races on PostgreSQL (row locks do nothing on SQLite): claims, closes, crashes."""
 
+import datetime
 import os
 import signal
 import subprocess
@@ -10,6 +11,7 @@ from threading import Barrier
 
 import pytest
 from django.db import connection, connections
+from django.utils import timezone
 
 from campaigns import services
 from campaigns.models import Campaign, Pledge
@@ -128,6 +130,19 @@ def _closer(campaign, settings, options: str):
     )
 
 
+def _close_again_after_the_lease(campaign, pledges) -> None:
+    """The close run again once the dead closer's lease expired: it ends the
+    campaign and every pledge is charged exactly once."""
+    later = timezone.now() + services.closing.LEASE + datetime.timedelta(seconds=1)
+    closed = services.campaign_close(campaign=campaign, now=later)
+
+    assert closed.status == "succeeded"
+    charges = charges_per_payment()
+    assert sorted(charges) == sorted(str(p.payment_id) for p in pledges)
+    assert set(charges.values()) == {1}
+    assert set(Pledge.objects.values_list("status", flat=True)) == {"paid"}
+
+
 def test_a_close_killed_in_the_middle_and_run_again_charges_each_pledge_once(
     stripe_emulator, settings
 ):
@@ -149,16 +164,8 @@ def test_a_close_killed_in_the_middle_and_run_again_charges_each_pledge_once(
     assert Campaign.objects.get(pk=campaign.pk).status == "charging"
 
     # The beat runs it again later, after the dead closer's lease expired.
-    from django.utils import timezone
+    _close_again_after_the_lease(campaign, pledges)
 
-    later = timezone.now() + services.closing.LEASE + timezone.timedelta(seconds=1)
-    closed = services.campaign_close(campaign=campaign, now=later)
-
-    assert closed.status == "succeeded"
-    charges = charges_per_payment()
-    assert sorted(charges) == sorted(str(p.payment_id) for p in pledges)
-    assert set(charges.values()) == {1}
-    assert set(Pledge.objects.values_list("status", flat=True)) == {"paid"}
     assert account_balance(campaign.project_fund_code) == -700 * 40
     assert RewardTier.objects.count() == 0
 
@@ -185,15 +192,7 @@ def test_a_close_killed_inside_a_batch_before_recording_it_charges_each_once(
     assert not Payment.objects.filter(status="succeeded").exists()
     assert set(Payment.objects.values_list("charge_attempts", flat=True)) == {1}
 
-    from django.utils import timezone
+    _close_again_after_the_lease(campaign, pledges)
 
-    later = timezone.now() + services.closing.LEASE + timezone.timedelta(seconds=1)
-    closed = services.campaign_close(campaign=campaign, now=later)
-
-    assert closed.status == "succeeded"
-    charges = charges_per_payment()
-    assert sorted(charges) == sorted(str(p.payment_id) for p in pledges)
-    assert set(charges.values()) == {1}
-    assert set(Pledge.objects.values_list("status", flat=True)) == {"paid"}
     assert LedgerTransaction.objects.filter(kind="charge").count() == 30
     assert account_balance(campaign.project_fund_code) == -600 * 30
