@@ -243,6 +243,19 @@ def _off_session_intent_create(payment: Payment) -> dict:
 CHARGEABLE = {S.CARD_SAVED, S.ACTION_REQUIRED}
 
 
+def _not_chargeable(payment: Payment) -> PaymentStateError:
+    return PaymentStateError(
+        f"payment {payment.pk} is {payment.status}, not chargeable"
+    )
+
+
+def _attempt_unrecorded(payment: Payment) -> bool:
+    """A saved card with an attempt counted: that attempt's answer was never
+    recorded (a crash between Stripe and the database), so Stripe must be
+    asked about it before another charge."""
+    return payment.status == S.CARD_SAVED and payment.charge_attempts > 0
+
+
 def saved_cards_charge(*, payment_ids: list[int]) -> dict[int, PaymentError]:
     """``charge_saved_card`` for many payments (a campaign close's batch), with
     the database work done per batch instead of per card.
@@ -270,10 +283,8 @@ def saved_cards_charge(*, payment_ids: list[int]) -> dict[int, PaymentError]:
         locked = Payment.objects.select_for_update().filter(pk__in=payment_ids)
         for payment in locked.order_by("pk"):
             if payment.status not in CHARGEABLE:
-                failed[payment.pk] = PaymentStateError(
-                    f"payment {payment.pk} is {payment.status}, not chargeable"
-                )
-            elif payment.status == S.CARD_SAVED and payment.charge_attempts:
+                failed[payment.pk] = _not_chargeable(payment)
+            elif _attempt_unrecorded(payment):
                 alone.append(payment)
             else:
                 payment.charge_attempts += 1
@@ -407,11 +418,9 @@ def _count_charge_attempt(locked: Payment, *, asked_stripe: bool = False) -> boo
     return True for one whose earlier attempt was never recorded (Stripe must
     be asked about it first, nothing is counted); otherwise count the attempt
     about to be sent (``locked.charge_attempts`` numbers it)."""
-    if locked.status not in {S.CARD_SAVED, S.ACTION_REQUIRED}:
-        raise PaymentStateError(
-            f"payment {locked.pk} is {locked.status}, not chargeable"
-        )
-    if not asked_stripe and locked.status == S.CARD_SAVED and locked.charge_attempts:
+    if locked.status not in CHARGEABLE:
+        raise _not_chargeable(locked)
+    if not asked_stripe and _attempt_unrecorded(locked):
         return True
     locked.charge_attempts += 1
     locked.save(update_fields=["charge_attempts", "updated_at"])

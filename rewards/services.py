@@ -31,16 +31,22 @@ def reward_claim(
     )
     if not taken:
         raise sold_out_error(tier)
-    shipping = shipping or {}
     return RewardClaim.objects.create(
-        tier=tier,
-        pledge=pledge,
-        ship_name=shipping.get("name", ""),
-        ship_address=shipping.get("address", ""),
-        ship_postcode=shipping.get("postcode", ""),
-        ship_city=shipping.get("city", ""),
-        ship_country=shipping.get("country", "") or "IT",
+        tier=tier, pledge=pledge, **claim_shipping_fields(shipping)
     )
+
+
+def claim_shipping_fields(shipping: dict | None) -> dict[str, str]:
+    """A claim's ``ship_*`` fields from the address a backer gave (``name``,
+    ``address``, ``postcode``, ``city``, ``country``; Italy when not said)."""
+    shipping = shipping or {}
+    return {
+        "ship_name": shipping.get("name", ""),
+        "ship_address": shipping.get("address", ""),
+        "ship_postcode": shipping.get("postcode", ""),
+        "ship_city": shipping.get("city", ""),
+        "ship_country": shipping.get("country", "") or "IT",
+    }
 
 
 def sold_out_error(tier: RewardTier) -> RewardSoldOut:

@@ -37,6 +37,7 @@ from psycopg import sql as pg_sql
 
 from payments.models import Payment, PaymentEvent
 from rewards.models import RewardClaim, RewardTier
+from rewards.services import claim_shipping_fields
 
 from ..models import Campaign, Pledge, PledgeEvent
 
@@ -139,11 +140,7 @@ def _statement(with_tier: bool) -> str:
         {
             "tier_id": "taken.id",
             "pledge_id": "new_pledge.id",
-            "ship_name": "%(ship_name)s",
-            "ship_address": "%(ship_address)s",
-            "ship_postcode": "%(ship_postcode)s",
-            "ship_city": "%(ship_city)s",
-            "ship_country": "%(ship_country)s",
+            **{name: f"%({name})s" for name in claim_shipping_fields(None)},
             "created_at": now,
             "updated_at": now,
         },
@@ -293,15 +290,9 @@ def card_pledge_insert(
             {"amount_cents": pledge.amount_cents, "tier": getattr(tier, "pk", None)}
         ),
     }
+    ship = claim_shipping_fields(shipping)
     if tier is not None:
-        params.update(
-            tier_id=tier.pk,
-            ship_name=shipping.get("name", ""),
-            ship_address=shipping.get("address", ""),
-            ship_postcode=shipping.get("postcode", ""),
-            ship_city=shipping.get("city", ""),
-            ship_country=shipping.get("country", "") or "IT",
-        )
+        params.update(tier_id=tier.pk, **ship)
     block = transaction.atomic() if connection.in_atomic_block else nullcontext()
     with block, connection.cursor() as cursor:
         _run(cursor, tier is not None, params)
@@ -341,11 +332,7 @@ def card_pledge_insert(
                 pk=claim_id,
                 tier=tier,
                 pledge=pledge,
-                ship_name=params["ship_name"],
-                ship_address=params["ship_address"],
-                ship_postcode=params["ship_postcode"],
-                ship_city=params["ship_city"],
-                ship_country=params["ship_country"],
+                **ship,
                 created_at=now,
                 updated_at=now,
             )

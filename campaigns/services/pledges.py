@@ -9,7 +9,6 @@ change; the sync is idempotent, so a repeated call changes nothing.
 import datetime
 
 from django.db import connection, transaction
-from django.db.models import Exists
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -329,9 +328,10 @@ def pledge_payments_sync(payment_ids: list[int], what: str = "") -> None:
 
 
 def _after_paid(pledges: list[Pledge]) -> None:
-    """What ``_after_move`` does for pledges just paid, read in two queries
-    for them all: a donation receipt for each pledge without a reward to a
-    non-profit community, a sweep of each campaign already over."""
+    """What pledges just paid lead to, read in two queries for them all: a
+    donation receipt for each pledge without a reward to a non-profit
+    community, a sweep of each campaign already over. For one pledge
+    (``_after_move``) or a close's batch (``pledge_payments_sync``)."""
     if not pledges:
         return
     from .. import tasks
@@ -379,20 +379,7 @@ def _after_move(pledge: Pledge, before: str, after: str) -> None:
     if after in {P.COMMITTED, P.PAID} and before == P.PENDING:
         tasks.receipt_render_task.delay(pledge.pk, "pledge")
     if after == P.PAID:
-        # What a paid pledge leads to, read in one query: a donation receipt
-        # (no reward, a non-profit community), a sweep (campaign already over).
-        facts = (
-            Campaign.objects.filter(pk=pledge.campaign_id)
-            .annotate(rewarded=Exists(RewardClaim.objects.filter(pledge_id=pledge.pk)))
-            .values("status", "community__nonprofit", "rewarded")
-            .get()
-        )
-        if facts["community__nonprofit"] and not facts["rewarded"]:
-            tasks.receipt_render_task.delay(pledge.pk, "donation")
-        if facts["status"] in {C.SUCCEEDED, C.ENDED}:
-            from .closing import campaign_sweep
-
-            campaign_sweep(campaign=Campaign.objects.get(pk=pledge.campaign_id))
+        _after_paid([pledge])
     if after == P.REFUNDED:
         from .closing import campaign_sweep
 
