@@ -13,12 +13,16 @@ decides at the very end, when every cookie is known. An answer is marked
 - the request is a GET or HEAD without a session cookie and without a
   message cookie (a visitor who is logged in, or has a flash message
   waiting, always gets a page made for them);
-- the answer is a 200 that sets no cookie (no CSRF token, no session, no
-  language was written into it for this visitor).
+- the answer is a 200 that sets no cookie: no session, no language, and no
+  CSRF token, since Django sends the CSRF cookie again with every answer
+  that holds a form token (made from the visitor's own cookie).
 
 Every other answer of such a view says ``private``: no shared cache keeps it.
 Browsers are told ``max-age=0``: they ask again each time, and the answer
-comes from the front cache. The answer keeps its ``Vary`` (cookie, language).
+comes from the front cache. The answer keeps its ``Vary`` (cookie, language)
+for other caches; ours keys on the language cookie and ``Accept-Language``
+instead, so that a visitor carrying some other cookie (the CSRF cookie of a
+form seen earlier) shares the copy.
 """
 
 from functools import wraps

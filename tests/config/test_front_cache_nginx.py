@@ -40,8 +40,11 @@ def front(live_server, tmp_path, settings):
         yield base
 
 
-def _get(url, cookie=""):
-    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})  # noqa: S310 (loopback)
+def _get(url, cookie="", accept_language=""):
+    headers = {"Cookie": cookie} if cookie else {}
+    if accept_language:
+        headers["Accept-Language"] = accept_language
+    request = urllib.request.Request(url, headers=headers)  # noqa: S310 (loopback)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
             return response.status, response.headers, response.read().decode()
@@ -129,6 +132,36 @@ def test_each_language_gets_its_own_copy(front, campaign):
     assert '<html lang="en">' in english_again[2]
     assert '<html lang="it">' in italian_again[2]
     assert italian_again[1]["X-Cache"] == "HIT"
+
+
+def test_a_visitor_with_another_cookie_shares_the_kept_page(front, campaign):
+    """The CSRF cookie of a form seen earlier (or any cookie but the session,
+    messages and language ones) does not make the page the visitor's own."""
+    url = front + reverse("campaigns:detail", args=[campaign.slug])
+    first = _get(url)
+
+    status, headers, body = _get(
+        url, f"{settings.CSRF_COOKIE_NAME}={'b' * 32}; _pk_id=1"
+    )
+
+    assert first[1]["X-Cache"] == "MISS"
+    assert status == 200 and headers["X-Cache"] == "HIT"
+    assert body == first[2]
+
+
+def test_the_browser_language_gets_its_own_copy(front, campaign):
+    url = front + reverse("campaigns:detail", args=[campaign.slug])
+    italian = _get(url)
+    english = _get(url, accept_language="en-GB,en;q=0.9")
+    english_again = _get(url, accept_language="en-GB,en;q=0.9")
+    italian_again = _get(url)
+
+    assert '<html lang="it">' in italian[2]
+    assert english[1]["X-Cache"] == "MISS" and '<html lang="en">' in english[2]
+    assert english_again[1]["X-Cache"] == "HIT"
+    assert '<html lang="en">' in english_again[2]
+    assert italian_again[1]["X-Cache"] == "HIT"
+    assert '<html lang="it">' in italian_again[2]
 
 
 def test_pages_not_marked_public_are_never_kept(front, campaign):

@@ -74,6 +74,27 @@ def test_an_answer_that_sets_a_cookie_is_never_public(rf, settings):
     assert _cache_control(response) == {"private"}
 
 
+def test_a_page_with_a_form_token_is_never_public(rf, settings):
+    """Even for a visitor whose CSRF cookie is already there: the token in
+    the page is made from that cookie, and Django sends the cookie again."""
+    from django.http import HttpResponse
+    from django.middleware.csrf import CsrfViewMiddleware, get_token
+
+    from core.front_cache import FrontCacheMiddleware, front_cacheable
+
+    def view(request):
+        return HttpResponse(f"<form><input value='{get_token(request)}'></form>")
+
+    stack = FrontCacheMiddleware(CsrfViewMiddleware(front_cacheable(view)))
+    request = rf.get("/")
+    request.COOKIES[settings.CSRF_COOKIE_NAME] = "a" * 32
+
+    response = stack(request)
+
+    assert settings.CSRF_COOKIE_NAME in response.cookies
+    assert _cache_control(response) == {"private"}
+
+
 def test_errors_and_posts_are_never_public(client, campaign):
     missing = client.get(reverse("campaigns:detail", args=["no-such-campaign"]))
     posted = client.post(reverse("campaigns:detail", args=[campaign.slug]))
