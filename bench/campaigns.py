@@ -666,10 +666,15 @@ def run_close(args) -> int:
             "set CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/13) so receipts are"
             " queued as in production, or pass --eager to run them inline"
         )
-    run = uuid.uuid4().hex[:8]
-    started = time.perf_counter()
-    campaign = close_setup(run, args.pledges, args.setup_processes)
-    setup = time.perf_counter() - started
+    if args.campaign:
+        campaign = Campaign.objects.get(pk=args.campaign)
+        args.pledges = campaign.pledges.count()
+        setup = None
+    else:
+        run = uuid.uuid4().hex[:8]
+        started = time.perf_counter()
+        campaign = close_setup(run, args.pledges, args.setup_processes)
+        setup = time.perf_counter() - started
     print(f"{server_line()}; {os.cpu_count()} cores; DEBUG={settings.DEBUG}")
     print(
         f"Stripe: {settings.STRIPE_API_BASE}; Celery: "
@@ -680,10 +685,16 @@ def run_close(args) -> int:
             else "no broker: tasks run inline (eager)"
         )
     )
-    print(
-        f"set-up: {args.pledges} committed pledges with saved cards in "
-        f"{setup:.0f} s ({args.setup_processes} processes; not timed below)"
-    )
+    if setup is None:
+        print(f"campaign {campaign.pk}, set up earlier: {args.pledges} pledges")
+    else:
+        print(
+            f"set-up: {args.pledges} committed pledges with saved cards in "
+            f"{setup:.0f} s ({args.setup_processes} processes; not timed below)"
+        )
+    if args.setup_only:
+        print(f"set up only: close it with --campaign {campaign.pk}")
+        return 0
     queued_before = broker_queued()
     options = {} if args.workers is None else {"workers": args.workers}
     if args.batch_size:
@@ -891,6 +902,17 @@ def main() -> int:
         "--closers", type=int, default=1, help="processes running the close at once"
     )
     close.add_argument("--eager", action="store_true")
+    close.add_argument(
+        "--setup-only",
+        action="store_true",
+        help="set up the campaign and stop (see --campaign)",
+    )
+    close.add_argument(
+        "--campaign",
+        type=int,
+        default=0,
+        help="close this campaign, set up earlier with --setup-only",
+    )
     close.add_argument(
         "--purge",
         action=argparse.BooleanOptionalAction,

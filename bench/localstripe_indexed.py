@@ -17,11 +17,18 @@ answers). Runs ``bin/localstripe_loopback.py`` (loopback only, in memory).
 ``--charge-latency-ms 200`` also makes every PaymentIntent creation answer
 that much later (without blocking other requests), as Stripe's own charges
 take a few hundred milliseconds.
+
+``--snapshot PATH`` writes the whole store to PATH (pickle) when the process
+gets SIGUSR1, and ``--restore PATH`` starts from such a file: with a copy of
+the database taken at the same moment (``createdb -T``), a benchmark's set-up
+is done once and its runs start from the same state (bench/README.md).
 """
 
 import argparse
 import asyncio
 import importlib.util
+import pickle
+import signal
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -73,10 +80,38 @@ def _charge_latency(seconds: float):
     return middleware
 
 
+def _snapshot_on_signal(path: Path) -> None:
+    def write():
+        # Called by the event loop between two steps of its tasks, so never
+        # in the middle of a request's changes to the store.
+        scratch = path.with_suffix(".part")
+        with scratch.open("wb") as out:
+            pickle.dump(dict(resources.store), out, protocol=pickle.HIGHEST_PROTOCOL)
+        scratch.replace(path)
+        print(f"snapshot of {len(resources.store)} objects in {path}", flush=True)
+
+    async def install(app):
+        asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, write)
+
+    server.app.on_startup.append(install)
+
+
+def _restore(path: Path) -> None:
+    with path.open("rb") as saved:
+        objects = pickle.load(saved)  # noqa: S301 - a file this script wrote
+    dict.update(resources.store, objects)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument("--charge-latency-ms", type=float, default=0.0)
+    parser.add_argument("--snapshot", type=Path, default=None)
+    parser.add_argument("--restore", type=Path, default=None)
     ours, sys.argv[1:] = parser.parse_known_args()
+    if ours.restore:
+        _restore(ours.restore)
+    if ours.snapshot:
+        _snapshot_on_signal(ours.snapshot)
     if ours.charge_latency_ms:
         server.app.middlewares.append(_charge_latency(ours.charge_latency_ms / 1e3))
     resources.Store.__setitem__ = _setitem
