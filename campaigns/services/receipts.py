@@ -111,8 +111,14 @@ def receipt_render(*, pledge_id: int, kind: str) -> Receipt | None:
     existing = Receipt.objects.filter(pledge_id=pledge_id, kind=kind).first()
     if existing is not None:
         return existing
+    # One query for everything the receipt shows (the reward and the offline
+    # payment's reference are reverse one-to-ones, joined like the rest).
     pledge = Pledge.objects.select_related(
-        "campaign__community", "campaign__project__process", "payment", "backer"
+        "campaign__community",
+        "campaign__project__process",
+        "payment__offline",
+        "backer",
+        "reward_claim__tier",
     ).get(pk=pledge_id)
     if kind == Receipt.Kind.DONATION and not donation_receipt_due(pledge):
         return None
@@ -127,18 +133,17 @@ def receipt_render(*, pledge_id: int, kind: str) -> Receipt | None:
         if kind == Receipt.Kind.DONATION:
             # The number is taken and the receipt stored in one transaction:
             # a failed render gives the number back (no gap).
-            pdf_html = None
             try:
                 with transaction.atomic():
                     number = _next_number(
                         pledge.campaign.community_id, timezone.localdate().year
                     )
-                    pdf_html = render_pdf(
+                    pdf = render_pdf(
                         template,
                         receipt_context(pledge, kind=kind, number=number),
                         stylesheets=STYLESHEETS,
                     )
-                    receipt = _store(pledge, kind, number, pdf_html)
+                    receipt = _store(pledge, kind, number, pdf)
             except IntegrityError:
                 return Receipt.objects.get(pledge_id=pledge_id, kind=kind)
         else:
@@ -152,7 +157,7 @@ def receipt_render(*, pledge_id: int, kind: str) -> Receipt | None:
                     receipt = _store(pledge, kind, "", pdf)
             except IntegrityError:
                 return Receipt.objects.get(pledge_id=pledge_id, kind=kind)
-        _email(pledge, receipt)
+        _email(pledge, receipt, pdf)
     return receipt
 
 
@@ -164,7 +169,8 @@ def _store(pledge: Pledge, kind: str, number: str, pdf: bytes) -> Receipt:
     return receipt
 
 
-def _email(pledge: Pledge, receipt: Receipt) -> None:
+def _email(pledge: Pledge, receipt: Receipt, pdf: bytes) -> None:
+    """E-mail the receipt with ``pdf``, the bytes just stored (not read back)."""
     if not pledge.backer_email:
         return
     context = {"pledge": pledge, "receipt": receipt, "campaign": pledge.campaign}
@@ -173,12 +179,6 @@ def _email(pledge: Pledge, receipt: Receipt) -> None:
         render_to_string("campaigns/email/receipt.txt", context),
         to=[pledge.backer_email],
     )
-    receipt.file.open("rb")
-    try:
-        message.attach(
-            receipt.file.name.rsplit("/", 1)[-1], receipt.file.read(), "application/pdf"
-        )
-    finally:
-        receipt.file.close()
+    message.attach(receipt.file.name.rsplit("/", 1)[-1], pdf, "application/pdf")
     message.send()
     Receipt.objects.filter(pk=receipt.pk).update(emailed_at=timezone.now())

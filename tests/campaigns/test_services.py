@@ -274,10 +274,15 @@ def test_a_pledge_receipt_is_stored_and_emailed_once(stripe_emulator):
     pledge = saved_card_pledge(campaign, amount_cents=1_234)
 
     receipt = Receipt.objects.get(pledge=pledge, kind="pledge")
-    assert receipt.file.read(4) == b"%PDF"
+    stored = receipt.file.read()
+    assert stored[:4] == b"%PDF"
     assert receipt.emailed_at is not None
     sent = [m for m in mail.outbox if pledge.backer.email in m.to]
-    assert len(sent) == 1 and sent[0].attachments
+    assert len(sent) == 1
+    # The attachment is the stored file, byte for byte, under its name.
+    assert sent[0].attachments == [
+        (receipt.file.name.rsplit("/", 1)[-1], stored, "application/pdf")
+    ]
     assert services.receipt_render(pledge_id=pledge.pk, kind="pledge") == receipt
     assert Receipt.objects.filter(pledge=pledge).count() == 1
 
