@@ -159,15 +159,41 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def _flush_by_delete(
+    self, style, tables, *, reset_sequences=False, allow_cascade=False
+):
+    """Empty the tables after a transactional test with DELETE, not TRUNCATE.
+
+    TRUNCATE gives each of the ~150 tables and their indexes new files, which
+    PostgreSQL creates and syncs at commit: 0.4-3 s a flush on this machine,
+    against 0.03 s for DELETE on tables holding a test's few rows. Every
+    foreign key Django makes is deferred to the commit, so the order does not
+    matter; the ledger's deferred balance trigger sees whole transactions go.
+    """
+    if reset_sequences:
+        return _truncate_flush(
+            self, style, tables, reset_sequences=True, allow_cascade=allow_cascade
+        )
+    # Table names come from the models, quoted.
+    return [f"DELETE FROM {self.quote_name(table)};" for table in tables]  # noqa: S608
+
+
+_truncate_flush = None
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """The suite builds tables without migrations; add what only a migration makes.
 
     On PostgreSQL that is the deferred trigger refusing unbalanced ledger
-    transactions at commit.
+    transactions at commit. There the flush after a transactional test deletes
+    rows instead of truncating tables (``_flush_by_delete``).
     """
     import importlib
 
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    global _truncate_flush
     trigger = importlib.import_module(
         "payments.migrations.0002_ledger_balanced_trigger"
     )
@@ -176,6 +202,8 @@ def django_db_setup(django_db_setup, django_db_blocker):
             with connection.cursor() as cursor:
                 cursor.execute(trigger.DROP_SQL)
                 cursor.execute(trigger.BALANCED_SQL)
+            _truncate_flush = DatabaseOperations.sql_flush
+            DatabaseOperations.sql_flush = _flush_by_delete
 
 
 # --- Celery ------------------------------------------------------------------
