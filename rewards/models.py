@@ -90,8 +90,9 @@ class RewardClaim(models.Model):
         HANDED_OVER = "handed_over", _("Handed over")
         SHIPPED = "shipped", _("Shipped")
 
+    # Indexed by Meta's (tier, status), which leads with it.
     tier = models.ForeignKey(
-        RewardTier, on_delete=models.PROTECT, related_name="claims"
+        RewardTier, on_delete=models.PROTECT, related_name="claims", db_index=False
     )
     pledge = models.OneToOneField(
         "campaigns.Pledge", on_delete=models.CASCADE, related_name="reward_claim"
@@ -105,12 +106,14 @@ class RewardClaim(models.Model):
     ship_city = models.CharField(_("city"), max_length=80, blank=True)
     ship_country = models.CharField(_("country"), max_length=2, default="IT")
     fulfilled_at = models.DateTimeField(null=True, blank=True)
+    # Indexed only where set (Meta): a new claim has none.
     fulfilled_by = models.ForeignKey(
         "accounts.User",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     tracking = models.CharField(_("tracking or note"), max_length=120, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -120,7 +123,15 @@ class RewardClaim(models.Model):
         verbose_name = _("reward claim")
         verbose_name_plural = _("reward claims")
         ordering = ["tier", "pk"]
-        indexes = [models.Index(fields=["tier", "status"])]
+        indexes = [
+            models.Index(fields=["tier", "status"]),
+            # For deleting a user (SET_NULL); a claim is inserted without one.
+            models.Index(
+                fields=["fulfilled_by"],
+                condition=Q(fulfilled_by__isnull=False),
+                name="claim_fulfilled_by_set",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.tier} · {self.get_status_display()}"
