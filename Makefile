@@ -10,7 +10,7 @@ LOCALSTRIPE_VERSION := 1.15.10
 STRIPE_PORT ?= 8420
 HOST ?= 127.0.0.1
 PORT ?= 8000
-SYSTEM_PACKAGES := chromium poppler-utils nginx-light
+SYSTEM_PACKAGES := chromium poppler-utils nginx-light fonts-liberation
 
 .PHONY: run test setup system-deps bench-deps migrate demo lint format messages clean
 
@@ -53,12 +53,13 @@ $(STRIPE_VENV)/.installed: Makefile
 	@touch $@
 
 ## Debian packages the tests need (a browser for e2e, pdftoppm to read PDFs,
-## nginx to test the front page cache of deploy/nginx)
+## nginx to test the front page cache of deploy/nginx, the receipts' font)
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
 	test -x /usr/sbin/nginx || command -v nginx >/dev/null || missing="$$missing nginx-light"; \
+	test -f /usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf || missing="$$missing fonts-liberation"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "Installing Debian packages:$$missing"; \

@@ -25,7 +25,7 @@ say() { printf '\n== %s\n' "$*"; }
 
 say "Debian packages"
 packages=(python3 python3-venv python3-dev build-essential libpq-dev
-  libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+  libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation fonts-dejavu-core
   nginx certbot python3-certbot-nginx curl)
 [ "$LOCAL_SERVICES" = 1 ] && packages+=(postgresql redis-server)
 apt-get update -q

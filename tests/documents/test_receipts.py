@@ -289,3 +289,33 @@ def test_a_receipt_with_long_data_is_one_page_and_small(kind, language):
     assert "Maria Giovanna Bianchi Rossi Ferraris di Sant'Angelo" in words
     assert "Scala A, interno 12" in words
     assert "Impresa Sociale ETS" in words
+
+
+def embedded_fonts(pdf: bytes) -> list[tuple[str, str]]:
+    """(font name without its subset prefix, "yes"/"no" embedded) per font."""
+    listing = subprocess.run(
+        ["pdffonts", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+    fonts = []
+    for line in listing.splitlines()[2:]:
+        name, *_, emb, _sub, _uni, _obj, _gen = line.split()
+        fonts.append((name.split("+", 1)[-1], emb))
+    return fonts
+
+
+@pytest.mark.parametrize("kind", ["pledge", "donation"])
+def test_a_receipt_embeds_liberation_sans_with_the_euro_and_the_accents(kind):
+    context = sample_context(kind=kind, paid=True, reward=kind == "pledge")
+    context["backer"]["name"] = "Niccolò Àlberti Perché"
+    pdf = render_pdf_bytes(f"documents/{kind}_receipt.html", context, language="it")
+
+    # Regular and bold, both embedded (subset); no fallback font was needed
+    # for any character, the euro sign and the accented letters included.
+    assert sorted(embedded_fonts(pdf)) == [
+        ("Liberation-Sans", "yes"),
+        ("Liberation-Sans-Bold", "yes"),
+    ]
+    text = pdf_text(pdf)
+    assert "€ 12,50" in text
+    assert "Niccolò Àlberti Perché" in text
+    assert "Modalità di pagamento" in text
