@@ -9,6 +9,7 @@ cache must be shared (``REDIS_URL``, as in production); with the local memory
 cache of a laptop demo a body can be at most ``TTL`` seconds old.
 """
 
+import os
 from collections.abc import Callable
 
 from django.core.cache import cache
@@ -74,13 +75,14 @@ def body_get_or_render(
 
 
 def campaign_changed(campaign_id: int) -> None:
-    """Invalidate the campaign's cached page once the transaction commits."""
+    """Invalidate the campaign's cached page once the transaction commits.
+
+    The version becomes a new random value: one cache write per change (an
+    increment is two round trips to Redis, and restarts from 1 if the key
+    was evicted, where an old body may still be kept), and no two changes,
+    even at once in several processes, give the same version."""
 
     def bump():
-        key = _version_key(campaign_id)
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, None)
+        cache.set(_version_key(campaign_id), os.urandom(8).hex(), None)
 
     transaction.on_commit(bump)

@@ -24,7 +24,6 @@ models when the statement is first built, so the rows are those
 compares the two paths).
 """
 
-import json
 import re
 import weakref
 from contextlib import nullcontext
@@ -81,6 +80,8 @@ _TAKEN = """taken AS (
         AND EXISTS (SELECT FROM open)
     RETURNING id
 ), go AS (SELECT open.* FROM open, taken)"""
+# The created events' detail, as the ORM path's dict gives it.
+_DETAIL = "jsonb_build_object('amount_cents', %(amount_cents)s::bigint"
 _INSERT = "INSERT INTO {table} ({columns}) SELECT {values} FROM {source} RETURNING id"
 
 
@@ -177,7 +178,7 @@ def _statement(with_tier: bool) -> str:
             {
                 "payment_id": "new_payment.id",
                 "kind": _literal("created"),
-                "detail": "%(payment_detail)s::jsonb",
+                "detail": _DETAIL + ")",
                 "created_at": now,
             },
             source="new_payment",
@@ -206,7 +207,10 @@ def _statement(with_tier: bool) -> str:
             {
                 "pledge_id": "new_pledge.id",
                 "kind": _literal("created"),
-                "detail": "%(pledge_detail)s::jsonb",
+                "detail": _DETAIL
+                + (
+                    ", 'tier', %(tier_id)s::bigint)" if with_tier else ", 'tier', NULL)"
+                ),
                 "created_at": now,
             },
             source="new_pledge",
@@ -279,16 +283,12 @@ def card_pledge_insert(
         "amount_cents": pledge.amount_cents,
         "credit_account": credit_account,
         "email": pledge.backer_email,
-        "payment_detail": json.dumps({"amount_cents": pledge.amount_cents}),
         "backer_id": pledge.backer_id,
         "backer_name": pledge.backer_name,
         "anonymous": pledge.anonymous,
         "donor_tax_code": pledge.donor_tax_code,
         "donor_address": pledge.donor_address,
         "language": pledge.language,
-        "pledge_detail": json.dumps(
-            {"amount_cents": pledge.amount_cents, "tier": getattr(tier, "pk", None)}
-        ),
     }
     ship = claim_shipping_fields(shipping)
     if tier is not None:
@@ -309,35 +309,66 @@ def card_pledge_insert(
     pledge.pk = pledge_id
     pledge.campaign = found
     pledge.created_at = pledge.updated_at = now
-    pledge.payment = _saved(
-        Payment(
-            pk=payment_id,
-            purpose="pledge",
-            purpose_id=str(pledge_id),
-            amount_cents=pledge.amount_cents,
-            currency=found.currency,
-            credit_account=credit_account,
-            description=f"{found.title} · pledge {pledge_id}"[:255],
-            payer_email=pledge.backer_email,
-            created_at=now,
-            updated_at=now,
-        )
+    pledge.payment = _built(
+        Payment,
+        {
+            "id": payment_id,
+            "purpose": "pledge",
+            "purpose_id": str(pledge_id),
+            "amount_cents": pledge.amount_cents,
+            "currency": found.currency,
+            "credit_account": credit_account,
+            "description": f"{found.title} · pledge {pledge_id}"[:255],
+            "payer_email": pledge.backer_email,
+            "created_at": now,
+            "updated_at": now,
+        },
     )
     _saved(pledge)
     if tier is not None:
-        # As RewardClaim.objects.create(pledge=pledge) would: the pledge's
-        # reward_claim is the new claim.
-        _saved(
-            RewardClaim(
-                pk=claim_id,
-                tier=tier,
-                pledge=pledge,
+        claim = _built(
+            RewardClaim,
+            {
+                "id": claim_id,
+                "tier_id": tier.pk,
+                "pledge_id": pledge_id,
                 **ship,
-                created_at=now,
-                updated_at=now,
-            )
+                "created_at": now,
+                "updated_at": now,
+            },
         )
+        # As RewardClaim.objects.create(tier=tier, pledge=pledge) would: the
+        # claim's tier and pledge are those objects, the pledge's
+        # reward_claim is the new claim.
+        claim.tier = tier
+        claim.pledge = pledge
     return Written(campaign=found, is_open=True, pledge=pledge)
+
+
+@cache
+def _layout(model) -> tuple[list[str], dict]:
+    """``model``'s concrete fields (attnames, in order) and the value the ORM
+    gives each one when not told (``_default`` writes the same), except
+    those with a computed default."""
+    names = [field.attname for field in model._meta.concrete_fields]
+    defaults = {
+        field.attname: field.get_default()
+        for field in model._meta.concrete_fields
+        if not (field.has_default() and callable(field.default))
+    }
+    return names, defaults
+
+
+def _built(model, values: dict):
+    """An instance of a row just written, from the values given and the
+    defaults for the rest, the way the ORM builds one it read (positionally,
+    without one keyword per field). Every field must be given or defaulted."""
+    names, defaults = _layout(model)
+    return model.from_db(
+        connection.alias,
+        names,
+        [values[name] if name in values else defaults[name] for name in names],
+    )
 
 
 def _saved(obj):
