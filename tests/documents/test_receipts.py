@@ -101,7 +101,7 @@ def test_pledge_receipt_shows_the_key_figures():
     assert "Giulia Rossi" in text
     assert "Pledge no. 42" in text
     assert "Seed kit" in text
-    assert text.count("€12.50") == 2  # the line and the total
+    assert text.count("€12.50") == 1  # once, as the total
     assert "Paid on" in text
     assert "March 12, 2026" in text
     assert "pi_3Ok0000000000000" in text
@@ -155,7 +155,7 @@ def test_donation_receipt_shows_the_key_figures_and_the_statement():
     assert "Giulia Rossi" in text
     assert "RSSGLI80A41F205X" in text
     assert "Via Roma 1" in text
-    assert text.count("€12.50") == 2
+    assert text.count("€12.50") == 1  # once, as the total donated
     assert "March 12, 2026" in text  # the day it was paid
     assert "pi_3Ok0000000000000" in text
     assert "received no goods or services" in words
@@ -200,7 +200,7 @@ def test_each_fact_of_the_pledge_receipt_is_its_label_and_value_on_one_line():
         "Payment method Card",
         "Payment reference pi_3Ok0000000000000",
         "Paid on March 12, 2026",
-        "Pledge no. 42 €12.50",
+        "Pledge no. 42 · Issued on March 14, 2026",
         "Total €12.50",
     ]:
         assert fact in lines
@@ -224,7 +224,6 @@ def test_each_fact_of_the_donation_receipt_is_its_label_and_value_on_one_line():
 
     for fact in [
         "Receipt no. 2026/000012 · Issued on March 14, 2026",
-        "Amount €12.50",
         "Total donated €12.50",
         "Date of the donation March 12, 2026",
         "Payment method Card",
