@@ -6,6 +6,7 @@
     .venv/bin/python bench/campaigns.py pledges [--writers 32] [--pledges 300]
     .venv/bin/python bench/campaigns.py close [--pledges 10000] [--workers N]
     .venv/bin/python bench/campaigns.py receipts [--processes 1] [--receipts 60]
+        [--kind pledge|donation]
 
 ``pledges``: writer processes (multiprocessing, fork), each with its own
 Django connection opened before the start and kept for the run, start together
@@ -33,8 +34,11 @@ total.
 ``receipts``: ``campaigns.services.receipt_render`` of pledge receipts (the
 template, WeasyPrint, storing the file, the e-mail to the console/locmem
 backend) and the bare ``documents.pdf.render_pdf`` of the template, in 1 or
-more processes; receipts per second, per core. ``--png PATH`` also writes the
-first rendered receipt as a PNG (pdftoppm -r 60) to look at.
+more processes; receipts per second, per core, and process CPU per receipt.
+``--kind donation``: numbered donation receipts instead, for paid pledges
+without reward to a non-profit (``receipt_render`` takes the number and
+stores the receipt in one transaction). ``--png PATH`` also writes the first
+rendered receipt as a PNG (pdftoppm -r 60) to look at.
 
 DEBUG is off unless the environment says otherwise, as in production.
 """
@@ -752,9 +756,11 @@ def run_close(args) -> int:
 # --- receipts ----------------------------------------------------------------
 
 
-def receipts_setup(run: str, count: int) -> list[int]:
-    """Confirmed pledges without a receipt yet (a third with a reward). Their
-    status is set directly: the card step is not what this measures."""
+def receipts_setup(run: str, count: int, kind: str = "pledge") -> list[int]:
+    """Confirmed pledges without a receipt yet (for pledge receipts a third
+    with a reward; for donation receipts none, paid, with the donor's tax code
+    and address). Their status is set directly: the card step is not what
+    this measures."""
     campaign = campaign_make(run, goal_cents=100_000, nonprofit=True)
     tier = services.tier_create(
         campaign=campaign,
@@ -769,25 +775,36 @@ def receipts_setup(run: str, count: int) -> list[int]:
             campaign=campaign,
             amount_cents=2_000 + n % 7 * 500,
             backer=user,
-            tier=tier if n % 3 == 0 else None,
+            tier=tier if n % 3 == 0 and kind == "pledge" else None,
         )
         ids.append(pledge.pk)
-    Pledge.objects.filter(pk__in=ids).update(status=Pledge.Status.COMMITTED)
+    if kind == "donation":
+        Pledge.objects.filter(pk__in=ids).update(
+            status=Pledge.Status.PAID,
+            donor_tax_code="RSSMRA80A01H501U",
+            donor_address="Via Giuseppe Verdi 3\n00184 Roma RM",
+        )
+        paid = Pledge.objects.filter(pk__in=ids).values("payment_id")
+        Payment.objects.filter(pk__in=paid).update(
+            status=Payment.Status.SUCCEEDED, paid_at=timezone.now()
+        )
+    else:
+        Pledge.objects.filter(pk__in=ids).update(status=Pledge.Status.COMMITTED)
     return ids
 
 
-def receipts_warm_up(pledge_id: int) -> None:
+def receipts_warm_up(pledge_id: int, kind: str) -> None:
     """One receipt rendered and e-mailed before the processes fork (templates
     compiled, fonts loaded, as in a worker that has been up for a while); its
     rows are then removed so that it is rendered again in the run."""
     from campaigns.models import Receipt
 
-    receipt = services.receipt_render(pledge_id=pledge_id, kind="pledge")
+    receipt = services.receipt_render(pledge_id=pledge_id, kind=kind)
     receipt.file.delete(save=False)
     Receipt.objects.filter(pk=receipt.pk).delete()
 
 
-def receipts_worker(pledge_ids, what, barrier, results) -> None:
+def receipts_worker(pledge_ids, what, kind, barrier, results) -> None:
     from django.utils import translation
 
     from campaigns.services.receipts import STYLESHEETS, receipt_context
@@ -799,17 +816,18 @@ def receipts_worker(pledge_ids, what, barrier, results) -> None:
         cpu_start, started = time.process_time(), time.perf_counter()
         if what == "receipt_render":
             for pledge_id in pledge_ids:
-                services.receipt_render(pledge_id=pledge_id, kind="pledge")
+                services.receipt_render(pledge_id=pledge_id, kind=kind)
         else:  # the bare PDF of the template, from the same context
             pledges = Pledge.objects.select_related(
                 "campaign__community", "campaign__project__process", "payment", "backer"
             ).filter(pk__in=pledge_ids)
-            contexts = [receipt_context(p, kind="pledge", number="") for p in pledges]
+            number = "2026/000001" if kind == "donation" else ""
+            contexts = [receipt_context(p, kind=kind, number=number) for p in pledges]
             cpu_start, started = time.process_time(), time.perf_counter()
             with translation.override("it"):
                 for context in contexts:
                     render_pdf(
-                        "documents/pledge_receipt.html",
+                        f"documents/{kind}_receipt.html",
                         context,
                         stylesheets=STYLESHEETS,
                     )
@@ -823,13 +841,17 @@ def receipts_worker(pledge_ids, what, barrier, results) -> None:
         connection.close()
 
 
-def receipts_round(what: str, chunks: list[list[int]]) -> tuple[float, float]:
+def receipts_round(
+    what: str, kind: str, chunks: list[list[int]]
+) -> tuple[float, float]:
     connections.close_all()
     context = multiprocessing.get_context("fork")
     barrier = context.Barrier(len(chunks))
     results = context.Queue()
     workers = [
-        context.Process(target=receipts_worker, args=(chunk, what, barrier, results))
+        context.Process(
+            target=receipts_worker, args=(chunk, what, kind, barrier, results)
+        )
         for chunk in chunks
     ]
     for worker in workers:
@@ -848,29 +870,35 @@ def run_receipts(args) -> int:
 
     run = uuid.uuid4().hex[:8]
     total = args.processes * args.receipts
-    ids = receipts_setup(run, total)
+    kind = args.kind
+    ids = receipts_setup(run, total, kind)
     chunks = [ids[i :: args.processes] for i in range(args.processes)]
     cores = min(args.processes, os.cpu_count() or 1)
-    receipts_warm_up(ids[0])
+    receipts_warm_up(ids[0], kind)
     print(
         f"{server_line()}; {os.cpu_count()} cores; DEBUG={settings.DEBUG}; "
-        f"processes: {args.processes}, pledge receipts per process: {args.receipts}"
+        f"processes: {args.processes}, {kind} receipts per process: {args.receipts}"
     )
     for what in ("render_pdf", "receipt_render"):
-        wall, cpu = receipts_round(what, chunks)
+        wall, cpu = receipts_round(what, kind, chunks)
         print(
             f"{what}: {total} in {wall:.1f} s = {total / wall:.1f}/s, "
             f"{total / wall / cores:.1f}/s per core; "
             f"CPU {cpu / total * 1e3:.0f} ms per receipt"
         )
-    receipts = Receipt.objects.filter(pledge_id__in=ids, kind="pledge")
+    receipts = Receipt.objects.filter(pledge_id__in=ids, kind=kind)
     files_ok = all(r.file.open("rb").read(5) == b"%PDF-" for r in receipts)
     checks = {
-        f"one pledge receipt per pledge ({total})": receipts.count() == total
+        f"one {kind} receipt per pledge ({total})": receipts.count() == total
         and receipts.values("pledge").distinct().count() == total,
         "every receipt stored as a PDF": files_ok,
         "every receipt e-mailed": not receipts.filter(emailed_at__isnull=True).exists(),
     }
+    if kind == "donation":
+        numbers = list(receipts.values_list("number", flat=True))
+        checks["every donation receipt numbered, no number twice"] = all(
+            numbers
+        ) and len(set(numbers)) == len(numbers)
     if args.png:
         first = receipts.order_by("pk").first()
         subprocess.run(
@@ -923,6 +951,7 @@ def main() -> int:
     receipts.add_argument("--processes", type=int, default=1)
     receipts.add_argument("--receipts", type=int, default=60, help="per process")
     receipts.add_argument("--png", default="", help="write the first one here")
+    receipts.add_argument("--kind", choices=("pledge", "donation"), default="pledge")
     args = parser.parse_args()
     commands_run = {
         "pledges": run_pledges,
