@@ -30,7 +30,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import cache
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 from psycopg import sql as pg_sql
 
@@ -245,19 +245,19 @@ def _prepared(with_tier: bool) -> tuple[str, str]:
     return f"PREPARE {name} AS {text}", f"EXECUTE {name}({arguments})"
 
 
-def _run(cursor, with_tier: bool, params: dict) -> None:
+def _run(db, cursor, with_tier: bool, params: dict) -> None:
     """Run the statement, prepared once per database session: PostgreSQL
     then neither parses nor plans it again. Not behind a transaction pooler
     (``DISABLE_SERVER_SIDE_CURSORS``, see config/settings.py), whose sessions
     are not ours: there the statement is sent whole every time."""
-    if connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS"):
+    if db.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS"):
         cursor.execute(_statement(with_tier), params)
         return
     prepare, execute = _prepared(with_tier)
-    if connection.connection not in _PREPARED[with_tier]:
+    if db.connection not in _PREPARED[with_tier]:
         # Not transactional: a rollback does not take it back.
         cursor.execute(prepare)
-        _PREPARED[with_tier].add(connection.connection)
+        _PREPARED[with_tier].add(db.connection)
     cursor.execute(execute, params)
 
 
@@ -293,16 +293,17 @@ def card_pledge_insert(
     ship = claim_shipping_fields(shipping)
     if tier is not None:
         params.update(tier_id=tier.pk, **ship)
-    block = transaction.atomic() if connection.in_atomic_block else nullcontext()
-    with block, connection.cursor() as cursor:
-        _run(cursor, tier is not None, params)
+    # The connection itself, not the ``connection`` proxy: each attribute
+    # read through the proxy costs a context-local lookup.
+    db = connections[DEFAULT_DB_ALIAS]
+    block = transaction.atomic() if db.in_atomic_block else nullcontext()
+    with block, db.cursor() as cursor:
+        _run(db, cursor, tier is not None, params)
         row = cursor.fetchone()
     if row is None:
         return Written(campaign=None, is_open=False, pledge=None)
     fields = Campaign._meta.concrete_fields
-    found = Campaign.from_db(
-        connection.alias, [f.attname for f in fields], row[: len(fields)]
-    )
+    found = Campaign.from_db(db.alias, [f.attname for f in fields], row[: len(fields)])
     pledge_id, is_open, payment_id, claim_id = row[len(fields) :]
     if payment_id is None:
         return Written(campaign=found, is_open=is_open, pledge=None)
@@ -310,6 +311,7 @@ def card_pledge_insert(
     pledge.campaign = found
     pledge.created_at = pledge.updated_at = now
     pledge.payment = _built(
+        db,
         Payment,
         {
             "id": payment_id,
@@ -324,9 +326,10 @@ def card_pledge_insert(
             "updated_at": now,
         },
     )
-    _saved(pledge)
+    _saved(db, pledge)
     if tier is not None:
         claim = _built(
+            db,
             RewardClaim,
             {
                 "id": claim_id,
@@ -359,20 +362,20 @@ def _layout(model) -> tuple[list[str], dict]:
     return names, defaults
 
 
-def _built(model, values: dict):
+def _built(db, model, values: dict):
     """An instance of a row just written, from the values given and the
     defaults for the rest, the way the ORM builds one it read (positionally,
     without one keyword per field). Every field must be given or defaulted."""
     names, defaults = _layout(model)
     return model.from_db(
-        connection.alias,
+        db.alias,
         names,
         [values[name] if name in values else defaults[name] for name in names],
     )
 
 
-def _saved(obj):
+def _saved(db, obj):
     """Mark an instance built from known values as a row of the database."""
     obj._state.adding = False
-    obj._state.db = connection.alias
+    obj._state.db = db.alias
     return obj
