@@ -210,7 +210,8 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, without a new client object per call.
+            "BACKEND": "core.cache.ReusedClientRedisCache",
             "LOCATION": REDIS_URL,
         }
     }

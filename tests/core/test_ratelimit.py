@@ -541,11 +541,12 @@ def _hammer(scope: str, *, threads: int, each: int) -> list[bool]:
 
 @pytest.fixture
 def redis_cache(settings):
-    """The limits counted in the real Redis (database 8 of the local server)."""
+    """The limits counted in the real Redis (database 8 of the local server),
+    through the cache backend production uses (one client for all threads)."""
     settings.CACHES = {
         **settings.CACHES,
         "ratelimit": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.cache.ReusedClientRedisCache",  # as in production
             "LOCATION": REDIS_URL,
         },
     }
