@@ -248,33 +248,12 @@ def reward_claim_insert_first(*, tier, pledge, shipping=None):
     return claim
 
 
-def redis_client_reused() -> None:
-    """What-if (not the project's code): Django's Redis cache client keeps one
-    ``redis.Redis`` per connection pool instead of building one for every
-    cache call (about 65 us of CPU each here). Run with REDIS_URL set."""
-    from django.core.cache.backends.redis import RedisCacheClient
-
-    clients = {}
-
-    def get_client(self, key=None, *, write=False):
-        index = self._get_connection_pool_index(write)
-        client = clients.get((id(self), index))
-        if client is None:
-            pool = self._get_connection_pool(index)
-            client = clients[id(self), index] = self._client(connection_pool=pool)
-        return client
-
-    RedisCacheClient.get_client = get_client
-
-
 def what_if_apply(name: str) -> None:
     """Swap in a what-if before the writers fork (they inherit it)."""
     if name == "claim-first":
         from campaigns.services import pledges
 
         pledges.reward_claim = reward_claim_insert_first
-    if name == "redis-client-reused":
-        redis_client_reused()
 
 
 def pledge_tier(writer: int, index: int, tiers: dict, mix: str) -> RewardTier | None:
@@ -947,7 +926,7 @@ def main() -> int:
     pledges.add_argument("--mix", choices=["rewards", "no-reward"], default="rewards")
     pledges.add_argument(
         "--what-if",
-        choices=["none", "claim-first", "redis-client-reused"],
+        choices=["none", "claim-first"],
         default="none",
     )
     close = commands.add_parser("close")

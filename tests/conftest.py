@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.db.backends.postgresql.operations import DatabaseOperations
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -159,6 +160,10 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+# Django's own flush for PostgreSQL, kept for a flush that resets sequences.
+TRUNCATE_FLUSH = DatabaseOperations.sql_flush
+
+
 def _flush_by_delete(
     self, style, tables, *, reset_sequences=False, allow_cascade=False
 ):
@@ -171,14 +176,11 @@ def _flush_by_delete(
     matter; the ledger's deferred balance trigger sees whole transactions go.
     """
     if reset_sequences:
-        return _truncate_flush(
+        return TRUNCATE_FLUSH(
             self, style, tables, reset_sequences=True, allow_cascade=allow_cascade
         )
     # Table names come from the models, quoted.
     return [f"DELETE FROM {self.quote_name(table)};" for table in tables]  # noqa: S608
-
-
-_truncate_flush = None
 
 
 @pytest.fixture(scope="session")
@@ -191,9 +193,6 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """
     import importlib
 
-    from django.db.backends.postgresql.operations import DatabaseOperations
-
-    global _truncate_flush
     trigger = importlib.import_module(
         "payments.migrations.0002_ledger_balanced_trigger"
     )
@@ -202,7 +201,6 @@ def django_db_setup(django_db_setup, django_db_blocker):
             with connection.cursor() as cursor:
                 cursor.execute(trigger.DROP_SQL)
                 cursor.execute(trigger.BALANCED_SQL)
-            _truncate_flush = DatabaseOperations.sql_flush
             DatabaseOperations.sql_flush = _flush_by_delete
 
 
