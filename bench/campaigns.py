@@ -37,7 +37,9 @@ backend) and the bare ``documents.pdf.render_pdf`` of the template, in 1 or
 more processes; receipts per second, per core, and process CPU per receipt.
 ``--kind donation``: numbered donation receipts instead, for paid pledges
 without reward to a non-profit (``receipt_render`` takes the number and
-stores the receipt in one transaction). ``--png PATH`` also writes the first
+writes the receipt's row in one short transaction, renders, then stores the
+PDF), all of one community, so the processes share its number sequence; the
+numbers must come out consecutive. ``--png PATH`` also writes the first
 rendered receipt as a PNG (pdftoppm -r 60) to look at.
 
 DEBUG is off unless the environment says otherwise, as in production.
@@ -903,6 +905,10 @@ def run_receipts(args) -> int:
         checks["every donation receipt numbered, no number twice"] = all(
             numbers
         ) and len(set(numbers)) == len(numbers)
+        counters = sorted(int(n.rsplit("/", 1)[1]) for n in numbers if n)
+        checks["the numbers are consecutive (no gap)"] = bool(counters) and (
+            counters == list(range(counters[0], counters[0] + len(counters)))
+        )
     if args.png:
         first = receipts.order_by("pk").first()
         subprocess.run(

@@ -252,6 +252,14 @@ class PledgeEvent(models.Model):
         return f"{self.pledge_id} · {self.kind}"
 
 
+class ReceiptQuerySet(models.QuerySet):
+    def issued(self):
+        """Receipts with their PDF. A donation receipt's row (with its number)
+        is written before its PDF is rendered, so a row may wait for its file
+        for the time of a render, or until a retry when the render failed."""
+        return self.exclude(file="")
+
+
 class Receipt(models.Model):
     """A PDF receipt, rendered once by a task and kept."""
 
@@ -267,6 +275,8 @@ class Receipt(models.Model):
     file = models.FileField(upload_to="receipts/%Y/")
     emailed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ReceiptQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("receipt")

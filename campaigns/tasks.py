@@ -10,6 +10,15 @@ def receipt_render_task(pledge_id: int, kind: str) -> int | None:
     return receipt.pk if receipt else None
 
 
+@shared_task(name="campaigns.receipts_render_pending")
+def receipts_render_pending_task() -> int:
+    """Queue again the donation receipts numbered but never rendered."""
+    due = services.receipts_render_pending()
+    for pledge_id in due:
+        receipt_render_task.delay(pledge_id, "donation")
+    return len(due)
+
+
 @shared_task(name="campaigns.pledge_notify")
 def pledge_notify_task(pledge_id: int, what: str) -> None:
     notifications.pledge_notify(pledge_id=pledge_id, what=what)

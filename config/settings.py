@@ -338,6 +338,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60 * 60,
     },
     "close-due-campaigns": {"task": "campaigns.close_due", "schedule": 5 * 60},
+    "render-pending-receipts": {
+        "task": "campaigns.receipts_render_pending",
+        "schedule": 10 * 60,
+    },
     "expire-stale-pledges": {
         "task": "campaigns.expire_stale_pledges",
         "schedule": 10 * 60,

@@ -1014,9 +1014,11 @@ def _receipts_ensure(prison: Community) -> None:
         services.receipt_render(pledge_id=pledge_id, kind=Receipt.Kind.PLEDGE)
     if not prison.nonprofit:
         return
+    # A donation receipt's row may wait for its PDF (a worker still at it).
+    issued = Receipt.objects.issued().filter(kind=Receipt.Kind.DONATION)
     donations = pledges.filter(
         status=Pledge.Status.PAID, reward_claim__isnull=True
-    ).exclude(receipts__kind=Receipt.Kind.DONATION)
+    ).exclude(pk__in=issued.values("pledge_id"))
     for pledge_id in donations.values_list("pk", flat=True):
         services.receipt_render(pledge_id=pledge_id, kind=Receipt.Kind.DONATION)
 

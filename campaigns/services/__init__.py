@@ -23,7 +23,7 @@ from .pledges import (
     pledge_payment_sync,
     pledges_expire_stale,
 )
-from .receipts import receipt_render
+from .receipts import receipt_render, receipts_render_pending
 
 __all__ = [
     "campaign_close",
@@ -45,6 +45,7 @@ __all__ = [
     "pledges_expire_stale",
     "project_is_winner",
     "receipt_render",
+    "receipts_render_pending",
     "tier_create",
     "update_post",
 ]

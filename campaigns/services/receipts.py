@@ -2,6 +2,8 @@
 donation receipt for a paid pledge without reward to a registered non-profit
 (art. 83 D.Lgs. 117/2017). Rendered by a task, stored, e-mailed once."""
 
+from datetime import timedelta
+
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
@@ -27,7 +29,8 @@ def donation_receipt_due(pledge: Pledge) -> bool:
 
 def _next_number(community_id: int, year: int) -> str:
     """The next donation number of the community's year, gapless: the
-    sequence row is locked until the receipt that takes it commits."""
+    sequence row stays locked until the transaction that takes the number
+    (and writes the receipt's row with it) commits."""
     sequence, _created = ReceiptSequence.objects.get_or_create(
         community_id=community_id, year=year
     )
@@ -37,7 +40,26 @@ def _next_number(community_id: int, year: int) -> str:
     return f"{year}/{sequence.last_number:06d}"
 
 
-def receipt_context(pledge: Pledge, *, kind: str, number: str) -> dict:
+def _donation_number_take(pledge: Pledge) -> Receipt:
+    """The pledge's donation receipt row with its number, the PDF still to
+    come. One short transaction: the community's sequence is locked for a
+    few milliseconds, not through a render, so several workers make one
+    community's receipts at once. A number taken is never given back: its
+    row is committed with it, and a render that fails leaves the row
+    waiting (``receipts_render_pending`` queues it again)."""
+    try:
+        with transaction.atomic():
+            number = _next_number(
+                pledge.campaign.community_id, timezone.localdate().year
+            )
+            return Receipt.objects.create(
+                pledge=pledge, kind=Receipt.Kind.DONATION, number=number
+            )
+    except IntegrityError:  # another worker took it first: its number stands
+        return Receipt.objects.get(pledge_id=pledge.pk, kind=Receipt.Kind.DONATION)
+
+
+def receipt_context(pledge: Pledge, *, kind: str, number: str, issued_on=None) -> dict:
     from django.conf import settings
 
     campaign = pledge.campaign
@@ -62,7 +84,7 @@ def receipt_context(pledge: Pledge, *, kind: str, number: str) -> dict:
         "receipt": {
             "kind": kind,
             "number": number or None,
-            "issued_on": timezone.localdate(),
+            "issued_on": issued_on or timezone.localdate(),
         },
         "organisation": {
             "name": community.name,
@@ -106,10 +128,11 @@ def receipt_context(pledge: Pledge, *, kind: str, number: str) -> dict:
 
 
 def receipt_render(*, pledge_id: int, kind: str) -> Receipt | None:
-    """Render, store and e-mail one receipt; safe to run twice (the second
-    run finds it and does nothing). None when this pledge gets no such receipt."""
+    """Render, store and e-mail one receipt; safe to run twice, and at once
+    in two workers (one stores and e-mails, the other finds it stored). None
+    when this pledge gets no such receipt."""
     existing = Receipt.objects.filter(pledge_id=pledge_id, kind=kind).first()
-    if existing is not None:
+    if existing is not None and existing.file:
         return existing
     # One query for everything the receipt shows (the reward and the offline
     # payment's reference are reverse one-to-ones, joined like the rest).
@@ -120,52 +143,67 @@ def receipt_render(*, pledge_id: int, kind: str) -> Receipt | None:
         "backer",
         "reward_claim__tier",
     ).get(pk=pledge_id)
-    if kind == Receipt.Kind.DONATION and not donation_receipt_due(pledge):
-        return None
-    if kind == Receipt.Kind.PLEDGE and pledge.status not in {
-        P.COMMITTED,
-        P.PAID,
-        P.ACTION_REQUIRED,
-    }:
-        return None
-    template = f"documents/{kind}_receipt.html"
+    if existing is None:  # a donation row waiting for its PDF was due once
+        if kind == Receipt.Kind.DONATION and not donation_receipt_due(pledge):
+            return None
+        if kind == Receipt.Kind.PLEDGE and pledge.status not in {
+            P.COMMITTED,
+            P.PAID,
+            P.ACTION_REQUIRED,
+        }:
+            return None
+    if kind == Receipt.Kind.DONATION:
+        receipt = existing or _donation_number_take(pledge)
+        if receipt.file:
+            return receipt
+    else:
+        receipt = Receipt(pledge=pledge, kind=kind, number="")
+    # A retry renders the receipt as first issued: same number, same date.
+    issued_on = timezone.localdate(receipt.created_at) if receipt.pk else None
     with translation.override(pledge.language or "it"):
-        if kind == Receipt.Kind.DONATION:
-            # The number is taken and the receipt stored in one transaction:
-            # a failed render gives the number back (no gap).
-            try:
-                with transaction.atomic():
-                    number = _next_number(
-                        pledge.campaign.community_id, timezone.localdate().year
-                    )
-                    pdf = render_pdf(
-                        template,
-                        receipt_context(pledge, kind=kind, number=number),
-                        stylesheets=STYLESHEETS,
-                    )
-                    receipt = _store(pledge, kind, number, pdf)
-            except IntegrityError:
-                return Receipt.objects.get(pledge_id=pledge_id, kind=kind)
-        else:
-            pdf = render_pdf(
-                template,
-                receipt_context(pledge, kind=kind, number=""),
-                stylesheets=STYLESHEETS,
-            )
-            try:
-                with transaction.atomic():
-                    receipt = _store(pledge, kind, "", pdf)
-            except IntegrityError:
-                return Receipt.objects.get(pledge_id=pledge_id, kind=kind)
-        _email(pledge, receipt, pdf)
-    return receipt
+        pdf = render_pdf(
+            f"documents/{kind}_receipt.html",
+            receipt_context(
+                pledge, kind=kind, number=receipt.number, issued_on=issued_on
+            ),
+            stylesheets=STYLESHEETS,
+        )
+        stored = _store(pledge, receipt, pdf)
+        if stored is None:  # stored meanwhile by another worker (who e-mails)
+            return Receipt.objects.get(pledge_id=pledge_id, kind=kind)
+        _email(pledge, stored, pdf)
+    return stored
 
 
-def _store(pledge: Pledge, kind: str, number: str, pdf: bytes) -> Receipt:
-    receipt = Receipt(pledge=pledge, kind=kind, number=number)
-    name = f"{kind}-{pledge.pk}{'-' + number.replace('/', '-') if number else ''}.pdf"
-    receipt.file.save(name, ContentFile(pdf), save=False)
-    receipt.save()
+def receipts_render_pending(*, older_than_seconds: int = 600) -> list[int]:
+    """The donation receipts whose row (and number) was written but whose
+    PDF never came (a render that failed, a worker that died): their pledge
+    ids, to render again under the same number."""
+    before = timezone.now() - timedelta(seconds=older_than_seconds)
+    return list(
+        Receipt.objects.filter(file="", created_at__lt=before)
+        .order_by("pk")
+        .values_list("pledge_id", flat=True)
+    )
+
+
+def _store(pledge: Pledge, receipt: Receipt, pdf: bytes) -> Receipt | None:
+    """Write the PDF and the row; None when the row already has a file (then
+    nothing is written). The row is locked while the file is written, so
+    two workers never both store (nor leave an orphan file)."""
+    suffix = f"-{receipt.number.replace('/', '-')}" if receipt.number else ""
+    name = f"{receipt.kind}-{pledge.pk}{suffix}.pdf"
+    try:
+        with transaction.atomic():
+            if receipt.pk is not None:
+                receipt = Receipt.objects.select_for_update().get(pk=receipt.pk)
+                if receipt.file:
+                    return None
+            receipt.file.save(name, ContentFile(pdf), save=False)
+            receipt.save()
+    except IntegrityError:  # a pledge receipt stored meanwhile
+        receipt.file.delete(save=False)
+        return None
     return receipt
 
 

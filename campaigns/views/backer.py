@@ -143,7 +143,7 @@ class PledgeDetailView(LoginRequiredMixin, TemplateView):
             pledge=pledge,
             campaign=pledge.campaign,
             claim=getattr(pledge, "reward_claim", None),
-            receipts=list(pledge.receipts.all()),
+            receipts=list(pledge.receipts.issued()),
             pending=pledge.status == P.PENDING,
             pay_url=_pay_url(pledge),
             can_withdraw=_can_withdraw(pledge),
