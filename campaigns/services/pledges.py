@@ -128,7 +128,9 @@ def pledge_create(
             raise _not_open()
         if written.pledge is None:
             raise sold_out_error(tier)
-        campaign_changed(campaign.pk)
+        # The hot path: at most one page version write per process and
+        # CAMPAIGN_PAGE_BUMP_WINDOW (see page_cache).
+        campaign_changed(campaign.pk, coalesce=True)
         return written.pledge
     return _pledge_write_in_steps(
         campaign_pk=campaign.pk,
@@ -194,7 +196,7 @@ def _pledge_write_in_steps(
         )
         if tier is not None:
             reward_claim(tier=tier, pledge=pledge, shipping=shipping)
-        campaign_changed(campaign.pk)
+        campaign_changed(campaign.pk, coalesce=True)
     return pledge
 
 

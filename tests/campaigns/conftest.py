@@ -1,9 +1,10 @@
 import datetime
+import time
 
 import pytest
 from django.utils import timezone
 
-from campaigns import services
+from campaigns import page_cache, services
 from campaigns.models import Campaign
 from participation.models import ProcessResult, Role
 from payments.gateways.stripe_client import stripe_client
@@ -105,3 +106,27 @@ def charges_per_payment():
             key = intent.metadata["payment_id"]
             counts[key] = counts.get(key, 0) + 1
     return counts
+
+
+class PageClock:
+    """A wall clock for ``campaigns.page_cache`` that moves only when told."""
+
+    def __init__(self, now: float):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def page_clock(monkeypatch):
+    """The page cache's clock, stopped at the real time and moved by the test
+    (``page_clock.advance(seconds)``); this process's memo of the page
+    versions it wrote starts empty."""
+    clock = PageClock(time.time())
+    monkeypatch.setattr(page_cache, "_clock", clock)
+    monkeypatch.setattr(page_cache, "_bumped", {})
+    return clock

@@ -9,7 +9,7 @@ import pytest
 from django.db import OperationalError, connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
-from campaigns import services
+from campaigns import page_cache, services
 from campaigns.exceptions import CampaignNotOpen
 from campaigns.models import Campaign, Pledge, PledgeEvent
 from campaigns.page_cache import page_key
@@ -216,11 +216,13 @@ def test_a_refused_pledge_writes_nothing():
     assert _counts() == before
 
 
-def test_a_pledge_in_a_callers_transaction_is_its_savepoint():
+def test_a_pledge_in_a_callers_transaction_is_its_savepoint(page_clock):
     campaign = live_campaign()
     tier = services.tier_create(
         campaign=campaign, title="Panca", min_pledge_cents=3000, quantity=1
     )
+    # Past the window of the tier's page version: the pledge writes one.
+    page_clock.advance(page_cache.bump_window() + 0.01)
     version = page_key(campaign, language="it", facilitator=False)
     with transaction.atomic():
         made = services.pledge_create(
