@@ -259,6 +259,17 @@ def what_if_apply(name: str) -> None:
     if name == "version-every-pledge":
         # As before the coalescing: each pledge writes the page version.
         settings.CAMPAIGN_PAGE_BUMP_WINDOW = 0
+    if name == "no-campaign-lock":
+        # UNSAFE, a ceiling only: the statement without the campaign row's
+        # FOR SHARE (a pledge could then slip past a close). What the lock
+        # costs 32 writers of one campaign: each locker of a row others hold
+        # makes a new MultiXact and writes the row's page (WAL).
+        from campaigns.services import pledge_statement
+
+        pledge_statement._STATEMENT = pledge_statement._STATEMENT.replace(
+            " FOR SHARE", ""
+        )
+        pledge_statement._statement.cache_clear()
 
 
 def pledge_tier(writer: int, index: int, tiers: dict, mix: str) -> RewardTier | None:
@@ -936,7 +947,7 @@ def main() -> int:
     pledges.add_argument("--mix", choices=["rewards", "no-reward"], default="rewards")
     pledges.add_argument(
         "--what-if",
-        choices=["none", "claim-first", "version-every-pledge"],
+        choices=["none", "claim-first", "version-every-pledge", "no-campaign-lock"],
         default="none",
     )
     close = commands.add_parser("close")
