@@ -254,9 +254,10 @@ class PledgeEvent(models.Model):
 
 class ReceiptQuerySet(models.QuerySet):
     def issued(self):
-        """Receipts with their PDF. A donation receipt's row (with its number)
-        is written before its PDF is rendered, so a row may wait for its file
-        for the time of a render, or until a retry when the render failed."""
+        """Receipts with their PDF, the ones that can be downloaded. A
+        donation receipt's row (with its number) is written before its PDF
+        is rendered, so a row may wait for its file for the time of a
+        render, or until a retry when the render failed."""
         return self.exclude(file="")
 
 

@@ -2,14 +2,14 @@
 
 import math
 
-from django.db.models import Case, CharField, Count, Prefetch, Q, Sum, Value, When
+from django.db.models import Case, CharField, Count, Q, Sum, Value, When
 from django.db.models.functions import Cast, Coalesce, Concat, Lower
 from django.utils import timezone
 
 from participation.models import Process
 from payments.models import Entry
 
-from .models import Campaign, MatchAllocation, Pledge, Receipt
+from .models import Campaign, MatchAllocation, Pledge
 from .services.closing import SWEEP
 from .services.pledges import COUNTING
 
@@ -149,7 +149,7 @@ def pledges_of(user):
     return (
         Pledge.objects.filter(backer=user)
         .select_related("campaign", "payment", "reward_claim__tier")
-        .prefetch_related(Prefetch("receipts", Receipt.objects.issued()))
+        .prefetch_related("receipts")
         .order_by("-created_at", "-pk")
     )
 

@@ -143,7 +143,7 @@ class PledgeDetailView(LoginRequiredMixin, TemplateView):
             pledge=pledge,
             campaign=pledge.campaign,
             claim=getattr(pledge, "reward_claim", None),
-            receipts=list(pledge.receipts.issued()),
+            receipts=list(pledge.receipts.all()),
             pending=pledge.status == P.PENDING,
             pay_url=_pay_url(pledge),
             can_withdraw=_can_withdraw(pledge),
@@ -177,9 +177,8 @@ class ReceiptDownloadView(LoginRequiredMixin, View):
 
     def get(self, request, pk, receipt_id):
         pledge = pledge_get(request, pk, facilitators=True)
-        receipt = get_object_or_404(pledge.receipts, pk=receipt_id)
-        if not receipt.file:
-            raise Http404
+        # A donation receipt's row may still wait for its PDF.
+        receipt = get_object_or_404(pledge.receipts.issued(), pk=receipt_id)
         try:
             handle = receipt.file.open("rb")
         except FileNotFoundError as error:

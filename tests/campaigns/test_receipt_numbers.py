@@ -182,13 +182,17 @@ def test_a_failed_render_keeps_its_number_for_the_retry(client, monkeypatch):
     services.receipt_render(pledge_id=second.pk, kind="donation")
     assert _numbers() == _expected(2)
 
-    # The backer sees no receipt until its PDF exists, and cannot download it.
+    # The backer sees it being prepared, under its number, with no download.
     client.force_login(first.backer)
     detail = client.get(reverse("campaigns:pledge", args=[first.pk]))
     assert detail.status_code == 200
+    page = " ".join(detail.content.decode().split())
+    assert f"n. {waiting.number} · in preparazione" in page
     download = reverse("campaigns:receipt", args=[first.pk, waiting.pk])
-    assert download not in detail.content.decode()
-    assert download not in client.get(reverse("campaigns:my-pledges")).content.decode()
+    assert download not in page
+    mine = client.get(reverse("campaigns:my-pledges")).content.decode()
+    assert "Ricevuta di erogazione liberale (in preparazione)" in mine
+    assert download not in mine
     assert client.get(download).status_code == 404
 
     # The sweep (run every 10 minutes) finds it once it has waited long enough.
@@ -213,4 +217,5 @@ def test_a_failed_render_keeps_its_number_for_the_retry(client, monkeypatch):
     assert services.receipts_render_pending() == []
     detail = client.get(reverse("campaigns:pledge", args=[first.pk]))
     assert download in detail.content.decode()
+    assert "in preparazione" not in detail.content.decode()
     assert client.get(download).status_code == 200
