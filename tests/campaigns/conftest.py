@@ -39,6 +39,18 @@ def winning_project(community=None, *, cost_cents=50_000, code="P01"):
     return project
 
 
+def nonprofit_campaign():
+    """A live keep-it-all campaign of a community registered as a non-profit
+    (its pledges without reward get numbered donation receipts)."""
+    community = CommunityFactory(
+        kind="prison",
+        nonprofit=True,
+        legal_name="Associazione Prova ETS",
+        tax_code="97000000000",
+    )
+    return live_campaign(project=winning_project(community), model="keep_it_all")
+
+
 def live_campaign(*, goal_cents=10_000, model="all_or_nothing", project=None, **kw):
     project = project or winning_project()
     now = timezone.now()

@@ -19,7 +19,7 @@ from payments.models import Payment
 from tests.documents.test_pdf import pdf_text
 from tests.factories import UserFactory
 
-from .conftest import live_campaign, winning_project
+from .conftest import nonprofit_campaign
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,13 +27,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def _paid_donations(count: int) -> list[Pledge]:
     """Paid pledges without reward to a non-profit, no receipt yet (their
     status set directly: the card step is not what is tested here)."""
-    project = winning_project()
-    community = project.process.community
-    community.nonprofit = True
-    community.legal_name = "Associazione Prova ETS"
-    community.tax_code = "97000000000"
-    community.save()
-    campaign = live_campaign(project=project, model="keep_it_all")
+    campaign = nonprofit_campaign()
     ids = [
         services.pledge_create(
             campaign=campaign, amount_cents=1_000 + n, backer=UserFactory()
@@ -62,6 +56,18 @@ def _expected(count: int) -> list[str]:
     return [f"{year}/{n:06d}" for n in range(1, count + 1)]
 
 
+def _renders_side_by_side(monkeypatch) -> None:
+    """Each render waits until two renders are under way."""
+    together = threading.Barrier(2, timeout=20)
+    render = receipts_module.render_pdf
+
+    def render_side_by_side(*args, **kwargs):
+        together.wait()
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(receipts_module, "render_pdf", render_side_by_side)
+
+
 def _in_threads(targets) -> list[BaseException]:
     from django.db import connection
 
@@ -88,14 +94,7 @@ def test_two_workers_render_one_communitys_receipts_at_the_same_time(monkeypatch
     through the render, the second worker would wait for the first one's
     commit before it could render, and the barrier would break."""
     first, second = _paid_donations(2)
-    together = threading.Barrier(2, timeout=20)
-    render = receipts_module.render_pdf
-
-    def render_side_by_side(*args, **kwargs):
-        together.wait()
-        return render(*args, **kwargs)
-
-    monkeypatch.setattr(receipts_module, "render_pdf", render_side_by_side)
+    _renders_side_by_side(monkeypatch)
 
     errors = _in_threads(
         [
@@ -133,14 +132,7 @@ def test_the_same_receipt_rendered_twice_at_once_is_stored_and_sent_once(
 ):
     (pledge,) = _paid_donations(1)
     mail.outbox.clear()
-    together = threading.Barrier(2, timeout=20)
-    render = receipts_module.render_pdf
-
-    def render_side_by_side(*args, **kwargs):
-        together.wait()
-        return render(*args, **kwargs)
-
-    monkeypatch.setattr(receipts_module, "render_pdf", render_side_by_side)
+    _renders_side_by_side(monkeypatch)
     # Both workers find the row (number taken) waiting for its PDF.
     receipts_module._donation_number_take(pledge)
     storage = Receipt._meta.get_field("file").storage

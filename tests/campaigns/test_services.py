@@ -26,6 +26,7 @@ from .conftest import (
     DECLINED_LATER,
     OK,
     live_campaign,
+    nonprofit_campaign,
     past_deadline,
     saved_card_pledge,
     winning_project,
@@ -288,13 +289,7 @@ def test_a_pledge_receipt_is_stored_and_emailed_once(stripe_emulator):
 
 
 def test_donation_receipts_are_numbered_in_sequence_for_a_nonprofit(stripe_emulator):
-    project = winning_project()
-    community = project.process.community
-    community.nonprofit = True
-    community.legal_name = "Associazione Prova ETS"
-    community.tax_code = "97000000000"
-    community.save()
-    campaign = live_campaign(project=project, model="keep_it_all")
+    campaign = nonprofit_campaign()
     tier = services.tier_create(campaign=campaign, title="Gift", min_pledge_cents=500)
     numbers = []
     for with_reward in (False, True, False):
