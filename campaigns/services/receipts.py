@@ -181,7 +181,9 @@ def receipts_render_pending(*, older_than_seconds: int = 600) -> list[int]:
     ids, to render again under the same number."""
     before = timezone.now() - timedelta(seconds=older_than_seconds)
     return list(
-        Receipt.objects.filter(file="", created_at__lt=before)
+        Receipt.objects.filter(
+            kind=Receipt.Kind.DONATION, file="", created_at__lt=before
+        )
         .order_by("pk")
         .values_list("pledge_id", flat=True)
     )
