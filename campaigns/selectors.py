@@ -9,7 +9,7 @@ from django.utils import timezone
 from participation.models import Process
 from payments.models import Entry
 
-from .models import Campaign, MatchAllocation, Pledge
+from .models import Campaign, MatchAllocation, Pledge, Receipt, ReceiptSequence
 from .services.closing import SWEEP
 from .services.pledges import COUNTING
 
@@ -202,4 +202,46 @@ def match_round_allocations(round_):
         MatchAllocation.objects.filter(round=round_)
         .select_related("campaign")
         .order_by("-amount_cents", "campaign__title")
+    )
+
+
+def donation_register(community, year: int) -> dict:
+    """The community's donation receipts of ``year`` in number order, with
+    their total and the numbers taken but missing from the register (none,
+    unless a receipt was deleted by hand: numbering is gapless)."""
+    receipts = list(
+        Receipt.objects.filter(
+            kind=Receipt.Kind.DONATION,
+            pledge__campaign__community=community,
+            number__startswith=f"{year}/",
+        )
+        .select_related(
+            "pledge__campaign__community",
+            "pledge__campaign__project__process",
+            "pledge__payment__offline",
+            "pledge__backer",
+        )
+        .order_by("number")
+    )
+    last = (
+        ReceiptSequence.objects.filter(community=community, year=year)
+        .values_list("last_number", flat=True)
+        .first()
+        or 0
+    )
+    present = {int(r.number.rsplit("/", 1)[1]) for r in receipts}
+    return {
+        "receipts": receipts,
+        "total_cents": sum(r.pledge.amount_cents for r in receipts),
+        "last_number": last,
+        "missing": [f"{year}/{n:06d}" for n in range(1, last + 1) if n not in present],
+    }
+
+
+def donation_register_years(community) -> list[int]:
+    """The years in which the community numbered donation receipts."""
+    return list(
+        ReceiptSequence.objects.filter(community=community, last_number__gt=0)
+        .order_by("-year")
+        .values_list("year", flat=True)
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import backer, manage, public, rounds
+from .views import backer, manage, public, register, rounds
 
 app_name = "campaigns"
 
@@ -17,6 +17,21 @@ urlpatterns = [
         "match/new/<slug:slug>/",
         rounds.MatchRoundCreateView.as_view(),
         name="match-round-create",
+    ),
+    path(
+        "receipts/<slug:slug>/donations/",
+        register.DonationRegisterView.as_view(),
+        name="donation-register",
+    ),
+    path(
+        "receipts/<slug:slug>/donations/<int:year>/",
+        register.DonationRegisterView.as_view(),
+        name="donation-register-year",
+    ),
+    path(
+        "receipts/<slug:slug>/donations/<int:year>.csv",
+        register.DonationRegisterCsvView.as_view(),
+        name="donation-register-csv",
     ),
     path("new/<int:project_id>/", manage.CampaignCreateView.as_view(), name="create"),
     path("pledges/<int:pk>/", backer.PledgeDetailView.as_view(), name="pledge"),

@@ -394,6 +394,22 @@ TABLE = [
         get=community_page(FAC),
         post=community_page(FAC),
     ),
+    # The register of donation receipts: donors' names and tax codes.
+    Row(
+        "campaigns:donation-register",
+        args=at(slug),
+        get=community_page(FAC, 302),
+    ),
+    Row(
+        "campaigns:donation-register-year",
+        args=at(lambda p: [p.community.slug, 2026]),
+        get=community_page(FAC),
+    ),
+    Row(
+        "campaigns:donation-register-csv",
+        args=at(lambda p: [p.community.slug, 2026]),
+        get=community_page(FAC),
+    ),
     Row(
         "campaigns:create",
         args=obj("winner_without_campaign"),
