@@ -206,9 +206,10 @@ def match_round_allocations(round_):
 
 
 def donation_register(community, year: int) -> dict:
-    """The community's donation receipts of ``year`` in number order, with
-    their total and the numbers taken but missing from the register (none,
-    unless a receipt was deleted by hand: numbering is gapless)."""
+    """The community's donation receipts of ``year`` in number order (and a
+    row of what each states), with their total and the numbers taken but
+    missing from the register (none, unless a receipt was deleted by hand:
+    numbering is gapless)."""
     receipts = list(
         Receipt.objects.filter(
             kind=Receipt.Kind.DONATION,
@@ -232,9 +233,35 @@ def donation_register(community, year: int) -> dict:
     present = {int(r.number.rsplit("/", 1)[1]) for r in receipts}
     return {
         "receipts": receipts,
+        "rows": [_register_row(receipt) for receipt in receipts],
         "total_cents": sum(r.pledge.amount_cents for r in receipts),
         "last_number": last,
         "missing": [f"{year}/{n:06d}" for n in range(1, last + 1) if n not in present],
+    }
+
+
+def _register_row(receipt) -> dict:
+    """What the receipt's PDF states (the donor, the payment's method and
+    reference), read the way the PDF reads it."""
+    from .services.receipts import receipt_context
+
+    pledge = receipt.pledge
+    facts = receipt_context(pledge, kind=receipt.kind, number=receipt.number)
+    return {
+        "receipt": receipt,
+        "number": receipt.number,
+        "issued_on": timezone.localdate(receipt.created_at),
+        "issued": bool(receipt.file),
+        "donor_name": facts["backer"]["name"],
+        "donor_tax_code": facts["backer"]["tax_code"],
+        "donor_address": facts["backer"]["address"],
+        "amount_cents": pledge.amount_cents,
+        "currency": pledge.campaign.currency,
+        "payment_method": facts["payment"]["method_label"],
+        "payment_reference": facts["payment"]["reference"],
+        "paid_at": facts["payment"]["paid_at"],
+        "campaign": pledge.campaign.title,
+        "pledge": pledge,
     }
 
 

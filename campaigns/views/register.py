@@ -16,7 +16,6 @@ from participation import permissions
 from participation.permissions import CommunityPermissionMixin
 
 from .. import selectors
-from ..services.receipts import receipt_context
 
 # The CSV's columns, in order (the header row).
 COLUMNS = (
@@ -37,35 +36,6 @@ COLUMNS = (
 )
 
 
-def register_rows(community, year: int) -> tuple[dict, list[dict]]:
-    """The register and one row per receipt, with what its PDF states (the
-    donor, the payment's method and reference) read the way the PDF reads it."""
-    register = selectors.donation_register(community, year)
-    rows = []
-    for receipt in register["receipts"]:
-        pledge = receipt.pledge
-        facts = receipt_context(pledge, kind=receipt.kind, number=receipt.number)
-        rows.append(
-            {
-                "receipt": receipt,
-                "number": receipt.number,
-                "issued_on": timezone.localdate(receipt.created_at),
-                "issued": bool(receipt.file),
-                "donor_name": facts["backer"]["name"],
-                "donor_tax_code": facts["backer"]["tax_code"],
-                "donor_address": facts["backer"]["address"],
-                "amount_cents": pledge.amount_cents,
-                "currency": pledge.campaign.currency,
-                "payment_method": facts["payment"]["method_label"],
-                "payment_reference": facts["payment"]["reference"],
-                "paid_at": facts["payment"]["paid_at"],
-                "campaign": pledge.campaign.title,
-                "pledge": pledge,
-            }
-        )
-    return register, rows
-
-
 class DonationRegisterView(CommunityPermissionMixin, TemplateView):
     permission = staticmethod(permissions.can_facilitate)
     template_name = "campaigns/donation_register.html"
@@ -82,7 +52,8 @@ class DonationRegisterView(CommunityPermissionMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         year = kwargs["year"]
-        register, rows = register_rows(self.community, year)
+        register = selectors.donation_register(self.community, year)
+        rows = register["rows"]
         years = selectors.donation_register_years(self.community)
         context.update(
             year=year,
@@ -97,7 +68,7 @@ class DonationRegisterCsvView(CommunityPermissionMixin, View):
     permission = staticmethod(permissions.can_facilitate)
 
     def get(self, request, slug, year):
-        _register, rows = register_rows(self.community, year)
+        rows = selectors.donation_register(self.community, year)["rows"]
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(COLUMNS)
