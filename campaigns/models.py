@@ -238,7 +238,10 @@ class Pledge(models.Model):
 
 
 class PledgeEvent(models.Model):
-    """Append-only history of a pledge."""
+    """Append-only history of a pledge, from after its creation: the pledge's
+    row says when it was made and for how much, and its reward claim which
+    reward it asked for (older pledges also have a "created" event, from
+    before that rule)."""
 
     pledge = models.ForeignKey(Pledge, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=40)

@@ -84,6 +84,9 @@ def payment_create(
     description: str = "",
     payer_email: str = "",
 ) -> Payment:
+    """A pending payment. Its row is the record of its creation (when, how
+    much, for what): the history (``PaymentEvent``) starts with what happens
+    to it next, so creating one writes a single row."""
     if amount_cents <= 0:
         raise PaymentStateError("a payment must be more than zero")
     payment = Payment.objects.create(
@@ -95,7 +98,6 @@ def payment_create(
         description=description[:255],
         payer_email=payer_email,
     )
-    _event(payment, "created", amount_cents=amount_cents)
     return payment
 
 

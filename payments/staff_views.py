@@ -48,7 +48,9 @@ def payment_detail(request, pk):
         "payments/staff/payment_detail.html",
         {
             "payment": payment,
-            "events": payment.events.all(),
+            # The payment's creation is shown from its row; older payments
+            # also kept it as an event.
+            "events": payment.events.exclude(kind="created"),
             "refunds": payment.refunds.all(),
             "transactions": selectors.payment_ledger(payment),
             "refundable": services.refundable_cents(payment),

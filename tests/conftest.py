@@ -155,6 +155,19 @@ def _rate_limits_start_at_zero():
 
 
 @pytest.fixture(autouse=True)
+def _site_language():
+    """Each test starts in the site's language. The locale middleware
+    activates a request's language for the thread and leaves it active, so
+    without this a test client request in English would make the next test's
+    messages English."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # PBKDF2's deliberate slowness is for production, not for hundreds of test users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -191,9 +191,6 @@ def _pledge_write_in_steps(
             pledge.save(update_fields=["payment"])
         else:
             pledge.save(force_insert=True)
-        _event(
-            pledge, "created", amount_cents=amount_cents, tier=getattr(tier, "pk", None)
-        )
         if tier is not None:
             reward_claim(tier=tier, pledge=pledge, shipping=shipping)
         campaign_changed(campaign.pk, coalesce=True)

@@ -119,7 +119,9 @@ class Payment(models.Model):
 
 
 class PaymentEvent(models.Model):
-    """Append-only history of a payment."""
+    """Append-only history of a payment, from after its creation: the
+    payment's own row says when it was created and for how much (older
+    payments also have a "created" event, from before that rule)."""
 
     payment = models.ForeignKey(
         Payment, on_delete=models.CASCADE, related_name="events"

@@ -97,3 +97,36 @@ def test_the_list_filters_by_status_and_reference(client, staff):
     ).content.decode()
 
     assert "order:77" in page and "order:78" not in page
+
+
+def test_the_history_starts_with_the_creation_read_from_the_row(client, staff):
+    """A payment writes no event when it is created; its history shows the
+    creation once, from the row, also for an older payment that kept it as an
+    event."""
+    import re
+
+    from payments.models import PaymentEvent
+    from payments.services import offline_record
+
+    desk, _ = staff
+    payment = offline_record(
+        purpose="pledge",
+        purpose_id="7",
+        amount_cents=1250,
+        credit_account="campaign:3",
+        method="cash",
+        recorded_by=desk,
+    )
+    assert list(payment.events.values_list("kind", flat=True)) == ["offline_recorded"]
+    PaymentEvent.objects.create(
+        payment=payment, kind="created", detail={"amount_cents": 1250}
+    )
+    client.force_login(desk)
+
+    page = client.get(reverse("payments:staff-payment", args=[payment.pk]))
+
+    history = page.content.decode().split("<ol>", 1)[1].split("</ol>", 1)[0]
+    items = re.findall(r"<li>(.*?)</li>", history, re.S)
+    assert len(items) == 2
+    assert "created" in items[0] and "12,50" in items[0]
+    assert "offline_recorded" in items[1] and "created" not in items[1]
