@@ -613,7 +613,10 @@ def test_each_row_schema_is_its_dataset_columns(client, slug):
 
 
 def test_column_types_and_nulls_in_the_schema(client):
-    schemas = openapi_document()["components"]["schemas"]
+    from django.utils import translation
+
+    with translation.override("en"):  # the descriptions below are the English ones
+        schemas = openapi_document()["components"]["schemas"]
 
     process = schemas["Process"]["properties"]
     assert process["ballots_counted"]["type"] == ["integer", "null"]
