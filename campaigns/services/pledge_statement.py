@@ -17,8 +17,8 @@ campaign and, with a tier, a unit taken let the payment be inserted; the
 pledge and the claim follow from it. The tier's row is locked by the UPDATE
 until the statement commits; the check constraint ``tier_never_oversold``
 still backs the counter. A pledge and its payment write no event at their
-creation (their rows are its record): two rows fewer per pledge, a sixth of
-the pledges recorded per second (bench/README.md).
+creation (their rows are its record): two rows fewer per pledge, and a tenth
+less PostgreSQL CPU per pledge (bench/README.md).
 
 The columns not given per pledge get their model default, read from the
 models when the statement is first built, so the rows are those
