@@ -1,6 +1,6 @@
 """nginx on this machine in front of a local server, with the deployment's own
-proxy and page-cache directives (deploy/nginx/civic-cache.conf and
-civic-proxy.conf), everything else in a scratch folder: for the tests, the
+locations, proxy and page-cache directives (deploy/nginx/civic-*.conf but
+civic.conf), everything else in a scratch folder: for the tests, the
 benchmarks and a look at the front cache without installing anything in /etc.
 
     .venv/bin/python bin/nginx_front.py --upstream 127.0.0.1:8000 --port 8080
@@ -19,7 +19,19 @@ import time
 from pathlib import Path
 
 NGINX_DIR = Path(__file__).resolve().parent.parent / "deploy" / "nginx"
-CACHE_FOLDER = "/var/cache/nginx/civic "
+# Where the deployment's files name their folders (install.sh puts them there).
+CONF_FOLDER = "/etc/nginx/civic/"
+CACHE_FOLDER = "/var/cache/nginx/"
+# The files of deploy/nginx that go to CONF_FOLDER (civic.conf is the site's
+# own server, written here instead).
+INCLUDED = (
+    "civic-cache.conf",
+    "civic-locations.conf",
+    "civic-proxy.conf",
+    "civic-shared.conf",
+    "civic-fragments.conf",
+    "civic-upstream.conf",
+)
 
 
 def nginx_binary() -> str:
@@ -27,14 +39,16 @@ def nginx_binary() -> str:
 
 
 def write_config(folder: Path, *, upstream: str, port: int) -> Path:
-    """An nginx.conf in ``folder`` that includes the deployment's directives,
-    the cache kept in ``folder/cache``; returns its path."""
-    cache_conf = (NGINX_DIR / "civic-cache.conf").read_text()
-    if CACHE_FOLDER not in cache_conf:
-        raise RuntimeError("civic-cache.conf no longer names /var/cache/nginx/civic")
-    (folder / "cache.conf").write_text(
-        cache_conf.replace(CACHE_FOLDER, f"{folder / 'cache'} ")
-    )
+    """An nginx.conf in ``folder`` with the deployment's directives, copied
+    there with their folders moved into it (the caches in ``folder/cache``);
+    returns its path."""
+    (folder / "cache").mkdir(exist_ok=True)
+    for name in INCLUDED:
+        text = (NGINX_DIR / name).read_text()
+        if name == "civic-cache.conf" and CACHE_FOLDER not in text:
+            raise RuntimeError(f"civic-cache.conf no longer names {CACHE_FOLDER}")
+        text = text.replace(CONF_FOLDER, f"{folder}/")
+        (folder / name).write_text(text.replace(CACHE_FOLDER, f"{folder / 'cache'}/"))
     # As root, nginx's workers would run as nobody, who cannot write here.
     user = "user root root;" if os.geteuid() == 0 else ""
     temp = " ".join(
@@ -52,11 +66,11 @@ events {{ worker_connections 1024; }}
 http {{
     access_log off;
     {temp}
-    include {folder / "cache.conf"};
+    include {folder / "civic-cache.conf"};
     upstream civic_web {{ server {upstream}; keepalive 16; }}
     server {{
         listen 127.0.0.1:{port};
-        location / {{ include {NGINX_DIR / "civic-proxy.conf"}; }}
+        include {folder / "civic-locations.conf"};
     }}
 }}
 """

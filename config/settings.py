@@ -480,6 +480,10 @@ HEALTH_WORKER_CACHE_SECONDS = int(os.environ.get("HEALTH_WORKER_CACHE_SECONDS", 
 # How long nginx in front may serve a public page to anonymous visitors
 # without asking again (core.front_cache); 0: never.
 FRONT_CACHE_SECONDS = int(os.environ.get("FRONT_CACHE_SECONDS", "1"))
+# How long nginx may keep a visitor's own parts of a shared page (their menu,
+# a facilitator's link: core.fragments) for that session: a new name or role
+# shows within this time.
+FRONT_FRAGMENT_SECONDS = int(os.environ.get("FRONT_FRAGMENT_SECONDS", "30"))
 
 # --- Logging ----------------------------------------------------------------
 # To standard error, one line per record: JSON (production default) for a log

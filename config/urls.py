@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.urls import include, path
 from oscar.core.loading import get_class
 
+from campaigns.views.public import campaign_manage_link
+from core import fragments
 from core.media import public_media_urlpatterns
 from core.ratelimit import rate_limited
 
@@ -17,6 +19,13 @@ rate_limited("login", field="username")(get_class("dashboard.views", "LoginView"
 urlpatterns = [
     path("", HomeView.as_view(), name="site-home"),
     path("language/", language_switch, name="language"),
+    # The visitor's own parts of shared pages (core.fragments).
+    path("fragments/nav/", fragments.nav, name="fragment-nav"),
+    path(
+        "fragments/campaigns/<slug:slug>/manage-link/",
+        campaign_manage_link,
+        name="fragment-campaign-manage-link",
+    ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path("communities/", include("participation.urls")),

@@ -23,6 +23,19 @@ comes from the front cache. The answer keeps its ``Vary`` (cookie, language)
 for other caches; ours keys on the language cookie and ``Accept-Language``
 instead, so that a visitor carrying some other cookie (the CSRF cookie of a
 form seen earlier) shares the copy.
+
+Pages shared with members. A campaign's page is the same for everybody but
+for the menu (a member's name, their links, the log-out form) and a
+facilitator's "Manage this campaign" link. nginx asks for it with the header
+``X-Civic-Fragments: 1`` (``deploy/nginx/civic-shared.conf``); when
+``fragments_wanted`` agrees, the view renders those parts as server-side
+includes of ``/fragments/...`` (each visitor's own, kept by nginx per
+session for a few seconds) and marks its answer ``shared``: public even for
+a request with a session, since nothing in it comes from the session. A
+flash message always comes with its cookie (Django's fallback storage keeps
+in the session only what the cookie says is left), and with it the page is
+the visitor's own. Without the header (no nginx in
+front, or any other page) nothing changes.
 """
 
 from functools import wraps
@@ -46,6 +59,33 @@ def front_cacheable(view):
     return wrapped
 
 
+FRAGMENTS_HEADER = "HTTP_X_CIVIC_FRAGMENTS"
+
+
+def fragments_wanted(request) -> bool:
+    """Whether the page may be rendered with its personal parts as includes:
+    nginx asked for it, no flash message is waiting (it would not be shown),
+    and a visitor with a session has the CSRF cookie (the log-out form in the
+    menu is made from it; nginx cannot pass on a cookie the menu would set)."""
+    cookies = request.COOKIES
+    return (
+        request.META.get(FRAGMENTS_HEADER) == "1"
+        and request.method in SAFE_METHODS
+        and CookieStorage.cookie_name not in cookies
+        and (
+            settings.SESSION_COOKIE_NAME not in cookies
+            or settings.CSRF_COOKIE_NAME in cookies
+        )
+    )
+
+
+def mark_shared(response):
+    """Say that ``response`` holds nothing of the visitor's own (rendered with
+    ``fragments_wanted``): the front cache may keep it for everybody."""
+    response.front_shared = True
+    return response
+
+
 def is_personal_request(request) -> bool:
     """Whether the request carries something that makes the page its own."""
     cookies = request.COOKIES
@@ -60,7 +100,9 @@ def shared_cacheable(request, response) -> bool:
         and request.method in SAFE_METHODS
         and response.status_code == 200
         and not response.cookies
-        and not is_personal_request(request)
+        and (
+            getattr(response, "front_shared", False) or not is_personal_request(request)
+        )
     )
 
 

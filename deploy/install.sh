@@ -98,7 +98,9 @@ manage update_index --remove -v0
 say "systemd units and nginx"
 install -m 644 deploy/systemd/*.service deploy/systemd/*.timer /etc/systemd/system/
 install -d -m 755 /etc/nginx/civic
-install -m 644 deploy/nginx/civic-cache.conf deploy/nginx/civic-proxy.conf /etc/nginx/civic/
+install -m 644 deploy/nginx/civic-cache.conf deploy/nginx/civic-proxy.conf \
+  deploy/nginx/civic-shared.conf deploy/nginx/civic-fragments.conf \
+  deploy/nginx/civic-upstream.conf deploy/nginx/civic-locations.conf /etc/nginx/civic/
 sed "s/civica.example.org/$DOMAIN/g" deploy/nginx/civic.conf > /etc/nginx/sites-available/civic.conf
 ln -sf /etc/nginx/sites-available/civic.conf /etc/nginx/sites-enabled/civic.conf
 if [ ! -f "/etc/letsencrypt/live/$DOMAIN/fullchain.pem" ]; then

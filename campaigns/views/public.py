@@ -2,19 +2,22 @@
 
 from decimal import Decimal
 
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 
+from core import front_cache
+from core.fragments import fragment_keep
 from core.front_cache import front_cacheable
 from participation import permissions
 
 from .. import page_cache, selectors, services
 from ..models import Campaign, MatchRound
-from .base import CampaignMixin
+from .base import CampaignMixin, campaign_get
 
 C = Campaign.Status
 
@@ -39,9 +42,21 @@ class CampaignDetailView(CampaignMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         """The body comes from the cache until the campaign changes (see
-        ``campaigns.page_cache``); only the page around it is rendered each time."""
+        ``campaigns.page_cache``); only the page around it is rendered each time.
+
+        Behind nginx the page of a public campaign is shared: the same for
+        every visitor, logged in or not, with the menu and a facilitator's
+        link as includes nginx fills in (``core.front_cache``)."""
+        campaign = self.campaign
+        shared = (
+            front_cache.fragments_wanted(request)
+            and campaign.community.is_public
+            and campaign.status != C.DRAFT
+        )
+        if shared:
+            self.can_facilitate = False  # the link comes as an include
         body = page_cache.body_get_or_render(
-            self.campaign,
+            campaign,
             language=request.LANGUAGE_CODE,
             facilitator=self.can_facilitate,
             render=lambda: render_to_string(
@@ -52,7 +67,9 @@ class CampaignDetailView(CampaignMixin, TemplateView):
         )
         context = super().get_context_data(**kwargs)
         context["body"] = mark_safe(body)  # noqa: S308 - our own rendered template
-        return self.render_to_response(context)
+        context["fragments"] = shared
+        response = self.render_to_response(context)
+        return front_cache.mark_shared(response) if shared else response
 
     def get_body_context(self):
         context = super().get_context_data()
@@ -68,6 +85,24 @@ class CampaignDetailView(CampaignMixin, TemplateView):
             phase=campaign_phase(campaign),
         )
         return context
+
+
+@require_safe
+def campaign_manage_link(request, slug):
+    """The "Manage this campaign" link of a shared campaign page, for its
+    facilitators (nothing for everybody else; see ``core.fragments``)."""
+    campaign = campaign_get(slug, for_user=request.user)
+    response = render(
+        request,
+        "campaigns/_manage_link.html",
+        {
+            "campaign": campaign,
+            "can_facilitate": permissions.can_facilitate(
+                request.user, campaign.community
+            ),
+        },
+    )
+    return fragment_keep(response)
 
 
 def campaign_phase(campaign: Campaign) -> str:

@@ -93,20 +93,47 @@ def test_every_variable_the_settings_read_is_in_env_example():
 
 
 def test_nginx_keeps_pages_by_the_cookies_the_settings_name():
-    cache = (DEPLOY / "nginx" / "civic-cache.conf").read_text()
-    proxy = (DEPLOY / "nginx" / "civic-proxy.conf").read_text()
+    nginx = DEPLOY / "nginx"
+    cache = (nginx / "civic-cache.conf").read_text()
+    proxy = (nginx / "civic-proxy.conf").read_text()
+    shared = (nginx / "civic-shared.conf").read_text()
+    fragments = (nginx / "civic-fragments.conf").read_text()
     bypass = re.search(r'"~\(\^\|;\)\\s\*\((.+?)\)="', cache).group(1).split("|")
+    own_page = re.search(r'map "(\S+)" \$civic_own_page', cache).group(1)
 
     assert set(bypass) == {settings.SESSION_COOKIE_NAME, CookieStorage.cookie_name}
-    assert f"$cookie_{settings.LANGUAGE_COOKIE_NAME}" in proxy
-    directives = re.sub(r"#.*", "", cache + proxy)
+    assert own_page == "|".join(
+        f"$cookie_{name}"
+        for name in (
+            CookieStorage.cookie_name,
+            settings.SESSION_COOKIE_NAME,
+            settings.CSRF_COOKIE_NAME,
+        )
+    )
+    for conf in (proxy, shared, fragments):
+        assert f"$cookie_{settings.LANGUAGE_COOKIE_NAME}" in conf
+    assert f"$cookie_{settings.SESSION_COOKIE_NAME}|" in fragments
+    directives = re.sub(r"#.*", "", cache + proxy + shared)
     assert "proxy_cache_valid" not in directives  # only what Django marks
 
 
-def test_the_site_config_includes_the_cache_files_install_sh_installs():
-    site = (DEPLOY / "nginx" / "civic.conf").read_text()
+def test_the_site_config_includes_the_files_install_sh_installs():
+    nginx = DEPLOY / "nginx"
     install = (DEPLOY / "install.sh").read_text()
+    included = set()
+    for conf in nginx.glob("*.conf"):
+        included |= set(
+            re.findall(r"include /etc/nginx/civic/(\S+);", conf.read_text())
+        )
 
-    for name in ("civic-cache.conf", "civic-proxy.conf"):
-        assert f"include /etc/nginx/civic/{name};" in site
-        assert f"deploy/nginx/{name}" in install
+    assert included >= {
+        "civic-cache.conf",
+        "civic-locations.conf",
+        "civic-proxy.conf",
+        "civic-shared.conf",
+        "civic-fragments.conf",
+        "civic-upstream.conf",
+    }
+    for name in included:
+        assert (nginx / name).exists(), name
+        assert f"deploy/nginx/{name}" in install, name

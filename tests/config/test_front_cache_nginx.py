@@ -1,7 +1,8 @@
-"""nginx with the deployment's own cache directives (deploy/nginx/civic-cache.conf
-and civic-proxy.conf) in front of the site: what anonymous visitors get from
-the cache, and what is never kept."""
+"""nginx with the deployment's own locations and cache directives
+(deploy/nginx/civic-*.conf) in front of the site: what visitors get from the
+cache, what nginx fills in for each of them, and what is never kept."""
 
+import re
 import socket
 import time
 import urllib.error
@@ -11,14 +12,17 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
-from django.test import Client
+from django.contrib.sessions.models import Session
+from django.middleware.csrf import get_token
+from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from bin.nginx_front import nginx_binary, nginx_front
 from campaigns import page_cache
 from campaigns.models import Campaign
-from tests.campaigns.conftest import live_campaign
-from tests.factories import UserFactory
+from participation.models import Role
+from tests.campaigns.conftest import live_campaign, winning_project
+from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,13 +44,21 @@ def front(live_server, tmp_path, settings):
         yield base
 
 
-def _get(url, cookie="", accept_language=""):
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
+def _get(url, cookie="", accept_language="", data=None):
     headers = {"Cookie": cookie} if cookie else {}
     if accept_language:
         headers["Accept-Language"] = accept_language
-    request = urllib.request.Request(url, headers=headers)  # noqa: S310 (loopback)
+    request = urllib.request.Request(url, headers=headers, data=data)  # noqa: S310
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        with _opener.open(request, timeout=10) as response:
             return response.status, response.headers, response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.headers, error.read().decode()
@@ -92,23 +104,156 @@ def test_a_change_shows_once_the_kept_page_expires(front, campaign):
     assert "Orto sul tetto" in body, seen
 
 
-def test_a_logged_in_visitor_is_never_served_a_kept_page(front, campaign):
+def _cookie_of(user, *, csrf=True) -> str:
+    """The cookies of ``user`` logged in, as a browser sends them."""
+    client = Client()
+    client.force_login(user)
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    cookie = f"{settings.SESSION_COOKIE_NAME}={session}"
+    if csrf:
+        request = RequestFactory().get("/")
+        get_token(request)
+        cookie += f"; {settings.CSRF_COOKIE_NAME}={request.META['CSRF_COOKIE']}"
+    return cookie
+
+
+def _logout_token(body: str) -> str:
+    form = re.search(r'action="/accounts/logout/">(.*?)</form>', body, re.S).group(1)
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+
+
+def test_members_get_the_kept_page_each_with_her_own_menu(front, campaign):
+    url = front + reverse("campaigns:detail", args=[campaign.slug])
+    lucia = _cookie_of(UserFactory(display_name="Lucia Bianchi"))
+    marco = _cookie_of(UserFactory(display_name="Marco Neri"))
+
+    anonymous = _get(url)
+    for_lucia = _get(url, lucia)
+    for_marco = _get(url, marco)
+    anonymous_again = _get(url)
+
+    assert anonymous[1]["X-Cache"] == "MISS"
+    assert [a[1]["X-Cache"] for a in (for_lucia, for_marco, anonymous_again)] == [
+        "HIT",
+        "HIT",
+        "HIT",
+    ]
+    assert "Lucia Bianchi" in for_lucia[2] and "Marco Neri" not in for_lucia[2]
+    assert "Marco Neri" in for_marco[2] and "Lucia Bianchi" not in for_marco[2]
+    assert reverse("campaigns:my-pledges") in for_lucia[2]
+    assert reverse("accounts:login") not in for_lucia[2]
+    for page in (anonymous, anonymous_again):
+        assert reverse("accounts:login") in page[2]
+        assert "Lucia Bianchi" not in page[2] and "Marco Neri" not in page[2]
+        assert reverse("campaigns:my-pledges") not in page[2]
+    for page in (anonymous, for_lucia, for_marco, anonymous_again):
+        assert "Orto in cortile" in page[2]
+        assert "<!--#" not in page[2]  # every include filled in
+        # Filled in for one visitor: no cache after nginx may keep it.
+        assert page[1]["Cache-Control"] == "private, max-age=0"
+
+
+def test_a_members_visit_fills_the_copy_for_everybody(front, campaign):
+    url = front + reverse("campaigns:detail", args=[campaign.slug])
+    lucia = _cookie_of(UserFactory(display_name="Lucia Bianchi"))
+
+    first = _get(url, lucia)
+    anonymous = _get(url)
+
+    assert first[1]["X-Cache"] == "MISS" and "Lucia Bianchi" in first[2]
+    assert anonymous[1]["X-Cache"] == "HIT"
+    assert "Lucia Bianchi" not in anonymous[2]
+    assert reverse("accounts:login") in anonymous[2]
+
+
+def test_a_member_logs_out_from_the_kept_page(front, campaign):
+    url = front + reverse("campaigns:detail", args=[campaign.slug])
+    cookie = _cookie_of(UserFactory(display_name="Lucia Bianchi"))
+    _get(url)
+    status, headers, body = _get(url, cookie)
+    token = _logout_token(body)
+
+    logged_out = _get(
+        front + reverse("accounts:logout"),
+        cookie,
+        data=f"csrfmiddlewaretoken={token}".encode(),
+    )
+
+    assert headers["X-Cache"] == "HIT"
+    assert logged_out[0] == 302
+    assert not Session.objects.exists()
+
+
+def test_a_facilitator_gets_her_link_on_the_kept_page(front, campaign):
+    url = front + reverse("campaigns:detail", args=[campaign.slug])
+    manage = reverse("campaigns:manage", args=[campaign.slug])
+    facilitator = MembershipFactory(
+        community=campaign.community, role=Role.FACILITATOR
+    ).user
+    _get(url)
+
+    hers = _get(url, _cookie_of(facilitator))
+    member = _get(url, _cookie_of(UserFactory()))
+
+    assert hers[1]["X-Cache"] == member[1]["X-Cache"] == "HIT"
+    assert f'href="{manage}"' in hers[2]
+    assert manage not in member[2]
+
+
+def test_a_members_menu_is_kept_for_her_session_alone(front, campaign, settings):
+    url = front + reverse("campaigns:detail", args=[campaign.slug])
+    settings.FRONT_FRAGMENT_SECONDS = 30
+    user = UserFactory(display_name="Lucia Bianchi")
+    first_session = _cookie_of(user)
+    _get(url, first_session)
+
+    user.display_name = "Lucia Verdi"
+    user.save()
+    kept = _get(url, first_session)
+    new_session = _get(url, _cookie_of(user))
+
+    assert "Lucia Bianchi" in kept[2]  # her menu, kept for that session
+    assert "Lucia Verdi" in new_session[2]  # a new login: a new menu
+
+
+def test_a_session_without_its_csrf_cookie_gets_its_own_page(front, campaign):
+    """The menu's log-out form is made from the CSRF cookie, which only an
+    answer of the page itself can set."""
     url = front + reverse("campaigns:detail", args=[campaign.slug])
     _get(url)
-    assert _get(url)[1]["X-Cache"] == "HIT"
-    client = Client()
-    client.force_login(UserFactory(email="lucia@example.org"))
-    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    cookie = _cookie_of(UserFactory(display_name="Lucia Bianchi"), csrf=False)
 
-    status, headers, body = _get(url, f"{settings.SESSION_COOKIE_NAME}={session}")
-    after = _get(url)
+    status, headers, body = _get(url, cookie)
 
     assert status == 200 and headers["X-Cache"] == "BYPASS"
-    assert "lucia@example.org" in body or "Log out" in body or "Esci" in body
-    assert "private" in headers["Cache-Control"]
-    # What was made for her was not kept for the others.
-    assert after[1]["X-Cache"] == "HIT"
-    assert "lucia@example.org" not in after[2]
+    assert "Lucia Bianchi" in body and _logout_token(body)
+    assert f"{settings.CSRF_COOKIE_NAME}=" in headers["Set-Cookie"]
+
+
+def test_a_private_communitys_campaign_is_its_members_own(front):
+    community = CommunityFactory(is_public=False)
+    campaign = live_campaign(project=winning_project(community=community))
+    member = MembershipFactory(community=community).user
+    url = front + reverse("campaigns:detail", args=[campaign.slug])
+
+    answers = [_get(url, _cookie_of(member)) for _ in range(2)]
+    anonymous = _get(url)
+
+    assert [a[0] for a in answers] == [200, 200]
+    assert [a[1]["X-Cache"] for a in answers] == ["MISS", "MISS"]
+    assert campaign.title in answers[1][2] and str(member) in answers[1][2]
+    assert anonymous[0] == 404
+
+
+def test_a_backers_own_list_is_never_shared(front):
+    url = front + reverse("campaigns:my-pledges")
+    lucia = _cookie_of(UserFactory(display_name="Lucia Bianchi"))
+
+    hers = _get(url, lucia)
+    anonymous = _get(url)
+
+    assert hers[0] == 200 and "Lucia Bianchi" in hers[2]
+    assert anonymous[0] == 302
 
 
 def test_a_flash_message_waiting_bypasses_the_cache(front, campaign):

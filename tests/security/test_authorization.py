@@ -232,6 +232,8 @@ TABLE = [
         post=both(expect({ANON}, 200, denied=302)),
     ),
     Row("accounts:logout", get=both(same(405)), post=both(same(302))),
+    # The menu, filled in by nginx on shared pages: each visitor's own.
+    Row("fragment-nav", get=both(same(200)), post=both(same(405))),
     Row("accounts:dashboard", get=login_page()),
     Row("accounts:password_reset", get=both(same(200)), post=both(same(200))),
     Row("accounts:password_reset_done", get=both(same(200))),
@@ -443,6 +445,23 @@ TABLE = [
             "private": expect({"participant", "superuser"}, anon=404, denied=404),
             "draft": expect(FAC, anon=404, denied=404),
         },
+    ),
+    Row(
+        "fragment-campaign-manage-link",
+        args=by_target(
+            own=lambda w: [w.alpha.objects["campaign"].slug],
+            other=lambda w: [w.beta.objects["campaign"].slug],
+            private=lambda w: [w.hidden.objects["campaign"].slug],
+            draft=lambda w: [w.alpha.objects["draft_campaign"].slug],
+        ),
+        # As the campaign's page (the link itself is only there for its
+        # facilitators: tests/campaigns/test_shared_page.py).
+        get={
+            **public_page(),
+            "private": expect({"participant", "superuser"}, anon=404, denied=404),
+            "draft": expect(FAC, anon=404, denied=404),
+        },
+        post={target: same(405) for target in ("own", "other", "private", "draft")},
     ),
     Row(
         "campaigns:pledge-create",
