@@ -13,6 +13,13 @@ campaign
     GET of the campaign page of a live campaign with 10,000 pledges by 7,000
     backers, 8 tiers and 12 updates (``campaign_page._campaign``),
     anonymous, ``--page-connections`` connections.
+campaign-members
+    the same page, GET by ``--members`` logged-in members in turn (fresh
+    sessions for each run, as ``pledge`` below), as many wrk threads as
+    connections; each answer is checked to hold the name of the member who
+    asked (``bench/wrk/members.lua``). With ``--front`` they share nginx's
+    kept copy, their own menu filled in (``deploy/nginx/civic-shared.conf``);
+    without, Django renders each one.
 campaign-pledging
     GET of the page of the campaign that the ``pledge`` runs pledge to, while
     a pledge run goes on (every pledge changes the page: its cached body is
@@ -87,6 +94,7 @@ STRIPE_PORT = 8431
 GUNICORN_LOG = Path(tempfile.gettempdir()) / "bench-load-gunicorn.log"
 MEASURES = (
     "campaign",
+    "campaign-members",
     "campaign-pledging",
     "results-demo",
     "results-ballots",
@@ -108,6 +116,12 @@ def _args() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--ballots", type=int, default=5_000)
+    parser.add_argument(
+        "--members",
+        type=int,
+        default=500,
+        help="distinct logged-in members of each campaign-members run",
+    )
     parser.add_argument(
         "--users-per-run",
         type=int,
@@ -504,6 +518,7 @@ def wrk(
     ).stdout
     busy1, total1 = _cpu_ticks()
     figures = dict(re.findall(r"^([A-Z_0-9]+) (\d+)$", out, re.M))
+    counted = {k.lower(): int(v) for k, v in figures.items() if k in ("OWN", "OTHER")}
     statuses = {
         int(s): int(n) for s, n in re.findall(r"^STATUS (\d+) (\d+)$", out, re.M)
     }
@@ -522,6 +537,7 @@ def wrk(
         "errors": errors,
         "load": load,
         "busy": 100 * (busy1 - busy0) / max(total1 - total0, 1),
+        **counted,
     }
 
 
@@ -614,6 +630,33 @@ class Bench:
             threads=2,
             script="page.lua",
         )
+
+    def members_page(self, path: str) -> dict:
+        """GET of ``path`` by ``--members`` members who just logged in, each
+        answer checked to be the asker's (see ``campaign-members``)."""
+        self.run += 1
+        people = users_logged_in(
+            f"bench-load-member-{os.getpid()}-{self.run}", ARGS.members
+        )
+        connections = ARGS.page_connections
+        with tempfile.NamedTemporaryFile("w", suffix=".tsv") as data:
+            data.writelines(f"{p['cookie']}\t{p['user']}\n" for p in people)
+            data.flush()
+            figures = wrk(
+                self.base + path,
+                connections=connections,
+                threads=connections,
+                script="members.lua",
+                env={"WRK_DATA": data.name, "WRK_THREADS": str(connections)},
+            )
+        other = figures["other"]
+        figures["check"] = {
+            "problems": [f"{other:,} answers without the asker's name"]
+            if other
+            else [],
+            "own": figures["own"],
+        }
+        return figures
 
     def warm(self, path: str) -> None:
         """A short unmeasured run: every worker loads its code, the cache fills."""
@@ -890,12 +933,15 @@ def _print_table(rows: list[dict], workers: str) -> None:
         errors = ", ".join(f"{k} {n}" for k, n in row["errors"].items()) or "0"
         if row["checks"]:
             problems = sorted({p for c in row["checks"] for p in c["problems"]})
-            ok = sum(c["successes"] for c in row["checks"])
-            rows_written = sum(c["rows"] for c in row["checks"])
-            unanswered = sum(c["unanswered_rows"] for c in row["checks"])
+            ok = sum(c.get("successes", 0) for c in row["checks"])
+            rows_written = sum(c.get("rows", 0) for c in row["checks"])
+            unanswered = sum(c.get("unanswered_rows", 0) for c in row["checks"])
+            own = sum(c.get("own", 0) for c in row["checks"])
             check = (
                 "; ".join(problems)
                 if problems
+                else f"{own:,} answers, each with its asker's name"
+                if own
                 else f"{rows_written:,} rows = {ok:,} successes"
                 + (f" + {unanswered} in flight at the end" if unanswered else "")
             )
@@ -952,6 +998,8 @@ def main() -> None:
                 if name == "campaign-pledging":
                     pledging = bench.pledge(page_meanwhile=pages[name])
                     figures = {**pledging["page"], "pledges": pledging}
+                elif name == "campaign-members":
+                    figures = bench.members_page(pages["campaign"])
                 elif name in pages:
                     figures = bench.page(pages[name])
                 else:

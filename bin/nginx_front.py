@@ -48,6 +48,11 @@ def write_config(folder: Path, *, upstream: str, port: int) -> Path:
         if name == "civic-cache.conf" and CACHE_FOLDER not in text:
             raise RuntimeError(f"civic-cache.conf no longer names {CACHE_FOLDER}")
         text = text.replace(CONF_FOLDER, f"{folder}/")
+        # On a port of its own the browser names host:port (its Origin says
+        # so, and Django's CSRF check compares the two); $host drops the port.
+        text = text.replace(
+            "proxy_set_header Host $host;", "proxy_set_header Host $http_host;"
+        )
         (folder / name).write_text(text.replace(CACHE_FOLDER, f"{folder / 'cache'}/"))
     # As root, nginx's workers would run as nobody, who cannot write here.
     user = "user root root;" if os.geteuid() == 0 else ""

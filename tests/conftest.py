@@ -340,3 +340,17 @@ def browser_context_args(browser_context_args):
         "locale": "it-IT",
         "viewport": {"width": 1200, "height": 900},
     }
+
+
+@pytest.fixture
+def front(live_server, tmp_path, settings):
+    """nginx on a free port in front of the live server, with the deployment's
+    own directives (bin/nginx_front.py); yields its base URL."""
+    from bin.nginx_front import nginx_binary, nginx_front
+
+    if not Path(nginx_binary()).exists():
+        pytest.fail("nginx is missing: run `make system-deps`")
+    settings.FRONT_CACHE_SECONDS = 1
+    upstream = live_server.url.removeprefix("http://")
+    with nginx_front(upstream, _free_port(), tmp_path) as base:
+        yield base

@@ -3,11 +3,9 @@
 cache, what nginx fills in for each of them, and what is never kept."""
 
 import re
-import socket
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -17,7 +15,6 @@ from django.middleware.csrf import get_token
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from bin.nginx_front import nginx_binary, nginx_front
 from campaigns import page_cache
 from campaigns.models import Campaign
 from participation.models import Role
@@ -25,23 +22,6 @@ from tests.campaigns.conftest import live_campaign, winning_project
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def front(live_server, tmp_path, settings):
-    """nginx on a free port in front of the live server; yields its base URL."""
-    if not Path(nginx_binary()).exists():
-        pytest.fail("nginx is missing: run `make system-deps`")
-    settings.FRONT_CACHE_SECONDS = 1
-    upstream = live_server.url.removeprefix("http://")
-    with nginx_front(upstream, _free_port(), tmp_path) as base:
-        yield base
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
