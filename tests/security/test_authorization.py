@@ -218,6 +218,20 @@ def both(value):
     return dict.fromkeys(OWN_OTHER, value)
 
 
+# A campaign's page in each place, and who may see it.
+CAMPAIGN_PAGES = by_target(
+    own=lambda w: [w.alpha.objects["campaign"].slug],
+    other=lambda w: [w.beta.objects["campaign"].slug],
+    private=lambda w: [w.hidden.objects["campaign"].slug],
+    draft=lambda w: [w.alpha.objects["draft_campaign"].slug],
+)
+CAMPAIGN_PAGE_GET = {
+    **public_page(),
+    # fixed: a private community's campaign was shown to everybody
+    "private": expect({"participant", "superuser"}, anon=404, denied=404),
+    "draft": expect(FAC, anon=404, denied=404),
+}
+
 TABLE = [
     # --- the site and accounts ---------------------------------------------------
     Row("site-home", get=both(same(200))),
@@ -431,37 +445,14 @@ TABLE = [
         args=at(lambda p: [p.objects["pledge"].pk, p.objects["receipt"].pk]),
         get=mine(also=FAC, also_other={"superuser"}),
     ),
-    Row(
-        "campaigns:detail",
-        args=by_target(
-            own=lambda w: [w.alpha.objects["campaign"].slug],
-            other=lambda w: [w.beta.objects["campaign"].slug],
-            private=lambda w: [w.hidden.objects["campaign"].slug],
-            draft=lambda w: [w.alpha.objects["draft_campaign"].slug],
-        ),
-        get={
-            **public_page(),
-            # fixed: a private community's campaign was shown to everybody
-            "private": expect({"participant", "superuser"}, anon=404, denied=404),
-            "draft": expect(FAC, anon=404, denied=404),
-        },
-    ),
+    Row("campaigns:detail", args=CAMPAIGN_PAGES, get=CAMPAIGN_PAGE_GET),
     Row(
         "fragment-campaign-manage-link",
-        args=by_target(
-            own=lambda w: [w.alpha.objects["campaign"].slug],
-            other=lambda w: [w.beta.objects["campaign"].slug],
-            private=lambda w: [w.hidden.objects["campaign"].slug],
-            draft=lambda w: [w.alpha.objects["draft_campaign"].slug],
-        ),
+        args=CAMPAIGN_PAGES,
         # As the campaign's page (the link itself is only there for its
         # facilitators: tests/campaigns/test_shared_page.py).
-        get={
-            **public_page(),
-            "private": expect({"participant", "superuser"}, anon=404, denied=404),
-            "draft": expect(FAC, anon=404, denied=404),
-        },
-        post={target: same(405) for target in ("own", "other", "private", "draft")},
+        get=CAMPAIGN_PAGE_GET,
+        post={target: same(405) for target in CAMPAIGN_PAGE_GET},
     ),
     Row(
         "campaigns:pledge-create",
