@@ -12,7 +12,8 @@ decides at the very end, when every cookie is known. An answer is marked
 
 - the request is a GET or HEAD without a session cookie and without a
   message cookie (a visitor who is logged in, or has a flash message
-  waiting, always gets a page made for them);
+  waiting, gets a page made for them), unless the view rendered a page
+  shared with members (below);
 - the answer is a 200 that sets no cookie: no session, no language, and no
   CSRF token, since Django sends the CSRF cookie again with every answer
   that holds a form token (made from the visitor's own cookie).
