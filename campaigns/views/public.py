@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.contrib.auth.models import AnonymousUser
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -48,9 +49,10 @@ class CampaignDetailView(CampaignMixin, TemplateView):
         every visitor, logged in or not, with the menu and a facilitator's
         link as includes nginx fills in (``core.front_cache``)."""
         campaign = self.campaign
+        # Shared only if an anonymous visitor sees this very page.
         shared = (
             front_cache.fragments_wanted(request)
-            and campaign.community.is_public
+            and permissions.can_view_community(AnonymousUser(), campaign.community)
             and campaign.status != C.DRAFT
         )
         if shared:

@@ -9,9 +9,10 @@ from playwright.sync_api import expect
 from tests.factories import TEST_PASSWORD
 
 
-def login(page, live_server, email: str) -> None:
-    """Log in through the site's own form (Italian, the site's language)."""
-    page.goto(f"{live_server.url}/accounts/login/")
+def login(page, live_server, email: str, *, base: str | None = None) -> None:
+    """Log in through the site's own form (Italian, the site's language);
+    ``base``: another address in front of the live server (nginx)."""
+    page.goto(f"{base or live_server.url}/accounts/login/")
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill(TEST_PASSWORD)
     page.get_by_role("main").get_by_role("button", name="Accedi").click()

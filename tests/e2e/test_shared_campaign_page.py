@@ -11,28 +11,22 @@ from playwright.sync_api import expect
 
 from participation.models import Role
 from tests.campaigns.conftest import live_campaign
-from tests.factories import TEST_PASSWORD, MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, UserFactory
+
+from .helpers import login
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 SHOTS = Path("/tmp/shots")
 
 
-def _login(page, base: str, email: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("main").get_by_role("button", name="Accedi").click()
-    expect(page).to_have_url(re.compile(r"/accounts/me/$"))
-
-
-def test_a_member_on_the_kept_page_has_her_menu_and_logs_out(page, front):
+def test_a_member_on_the_kept_page_has_her_menu_and_logs_out(page, live_server, front):
     campaign = live_campaign(title="Orto in cortile")
     url = front + reverse("campaigns:detail", args=[campaign.slug])
     UserFactory(email="lucia@example.org", display_name="Lucia Bianchi")
     page.goto(url)  # an anonymous visit keeps the copy
 
-    _login(page, front, "lucia@example.org")
+    login(page, live_server, "lucia@example.org", base=front)
     answer = page.goto(url)
 
     assert answer.headers["x-cache"] == "HIT"
@@ -53,7 +47,7 @@ def test_a_member_on_the_kept_page_has_her_menu_and_logs_out(page, front):
     )
 
 
-def test_a_facilitator_gets_her_link_on_the_kept_page(page, front):
+def test_a_facilitator_gets_her_link_on_the_kept_page(page, live_server, front):
     campaign = live_campaign(title="Orto in cortile")
     url = front + reverse("campaigns:detail", args=[campaign.slug])
     MembershipFactory(
@@ -63,7 +57,7 @@ def test_a_facilitator_gets_her_link_on_the_kept_page(page, front):
     )
     page.goto(url)
 
-    _login(page, front, "anna@example.org")
+    login(page, live_server, "anna@example.org", base=front)
     answer = page.goto(url)
     page.get_by_role("link", name="Gestisci questa campagna").click()
 
