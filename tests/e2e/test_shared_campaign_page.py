@@ -18,6 +18,9 @@ from .helpers import login
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 SHOTS = Path("/tmp/shots")
+# From nginx's copy: fresh, or (the copy lives 1 s and logging in takes
+# longer) the expired copy served while one request renews it.
+KEPT = {"HIT", "STALE", "UPDATING"}
 
 
 def test_a_member_on_the_kept_page_has_her_menu_and_logs_out(page, live_server, front):
@@ -29,7 +32,7 @@ def test_a_member_on_the_kept_page_has_her_menu_and_logs_out(page, live_server, 
     login(page, live_server, "lucia@example.org", base=front)
     answer = page.goto(url)
 
-    assert answer.headers["x-cache"] == "HIT"
+    assert answer.headers["x-cache"] in KEPT
     menu = page.get_by_role("navigation", name="Principale")
     expect(page.get_by_role("heading", name="Orto in cortile")).to_be_visible()
     expect(menu.get_by_role("link", name="I miei sostegni")).to_be_visible()
@@ -41,7 +44,7 @@ def test_a_member_on_the_kept_page_has_her_menu_and_logs_out(page, live_server, 
     logout.click()
     expect(page.get_by_role("navigation", name="Principale")).to_contain_text("Accedi")
     again = page.goto(url)
-    assert again.headers["x-cache"] == "HIT"
+    assert again.headers["x-cache"] in KEPT
     expect(page.get_by_role("navigation", name="Principale")).not_to_contain_text(
         "Lucia Bianchi"
     )
@@ -61,7 +64,7 @@ def test_a_facilitator_gets_her_link_on_the_kept_page(page, live_server, front):
     answer = page.goto(url)
     page.get_by_role("link", name="Gestisci questa campagna").click()
 
-    assert answer.headers["x-cache"] == "HIT"
+    assert answer.headers["x-cache"] in KEPT
     expect(page).to_have_url(
         re.compile(reverse("campaigns:manage", args=[campaign.slug]) + "$")
     )
