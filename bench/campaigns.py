@@ -4,6 +4,7 @@
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/civic_bench_campaigns
     .venv/bin/python manage.py migrate
     .venv/bin/python bench/campaigns.py pledges [--writers 32] [--pledges 300]
+        [--served-by deploy|PxT]
     .venv/bin/python bench/campaigns.py close [--pledges 10000] [--workers N]
     .venv/bin/python bench/campaigns.py receipts [--processes 1] [--receipts 60]
         [--kind pledge|donation]
@@ -19,6 +20,14 @@ limited tier is claimed exactly ``quantity`` times, never more; each tier's
 counter equals its claims; every recorded pledge has its payment, its events
 and (if it asked for one) its claim; a refused pledge left nothing behind;
 every ledger transaction is balanced.
+
+``pledges --served-by deploy`` (or ``PxT``): the same ``--writers`` clients,
+now threads of one process holding no connection, each sending its pledges
+one after the other and waiting for each answer, served by P processes of T
+threads (each thread its own connection), the shape in which gunicorn serves
+requests in production (deploy/gunicorn.conf.py): PostgreSQL sees P x T
+connections, not one per client, and a client's latency includes its wait in
+the queue. Same pledges, same checks.
 
 ``close``: a live all-or-nothing campaign with ``--pledges`` committed pledges
 (card saved in the Stripe emulator through the services; the set-up runs in
@@ -295,21 +304,12 @@ def pledge_writer(
         cpu_start = time.process_time()
         backend_start = process_cpu(backend)
         for index in range(pledges):
-            tier = pledge_tier(writer, index, tiers, mix)
             start = time.perf_counter()
-            try:
-                pledge = services.pledge_create(
-                    campaign=campaign,
-                    amount_cents=3_000 + (writer * 31 + index * 7) % 5_000,
-                    backer=backer,
-                    tier=tier,
-                )
-                outcomes["ok"] += 1
-                if tier is not None:
-                    outcomes["asked_tier"].append(pledge.pk)
-            except RewardSoldOut:
-                outcomes["sold_out"] += 1
+            outcome, asked = pledge_attempt(campaign, tiers, backer, writer, index, mix)
             latencies.append(time.perf_counter() - start)
+            outcomes[outcome] += 1
+            if asked is not None:
+                outcomes["asked_tier"].append(asked)
         cpu = time.process_time() - cpu_start
         backend_cpu = process_cpu(backend) - backend_start
         results.put((writer, latencies, outcomes, cpu, backend_cpu))
@@ -318,6 +318,232 @@ def pledge_writer(
         raise
     finally:
         connection.close()
+
+
+def pledge_attempt(campaign, tiers, backer, writer, index, mix):
+    """One ``pledge_create`` as writer ``writer``'s attempt ``index``:
+    ("ok", pk if it asked for a reward else None) or ("sold_out", None)."""
+    tier = pledge_tier(writer, index, tiers, mix)
+    try:
+        pledge = services.pledge_create(
+            campaign=campaign,
+            amount_cents=3_000 + (writer * 31 + index * 7) % 5_000,
+            backer=backer,
+            tier=tier,
+        )
+    except RewardSoldOut:
+        return "sold_out", None
+    return "ok", pledge.pk if tier is not None else None
+
+
+def pledge_server_thread(campaign_pk, tier_pks, user_pks, mix, jobs, answers, ready):
+    """A request handler: its own database connection (Django's are per
+    thread), then pledges as the jobs come, each answered to its client.
+    Returns its PostgreSQL backend's CPU seconds over the run."""
+    campaign = Campaign.objects.get(pk=campaign_pk)  # opens the connection
+    tiers = {name: RewardTier.objects.get(pk=pk) for name, pk in tier_pks.items()}
+    backers = User.objects.in_bulk(user_pks)
+    backers = [backers[pk] for pk in user_pks]
+    backend = backend_pid()
+    ready.wait()
+    backend_start = process_cpu(backend)
+    try:
+        while (job := jobs.get()) is not None:
+            client, index = job
+            try:
+                answer = pledge_attempt(
+                    campaign, tiers, backers[client], client, index, mix
+                )
+            except Exception as error:  # the client reports it, then stops
+                answer = ("error", repr(error))
+            answers[client].put(answer)
+        return process_cpu(backend) - backend_start
+    finally:
+        connection.close()
+
+
+def pledge_server(
+    threads, campaign_pk, tier_pks, user_pks, mix, jobs, answers, ready, results
+):
+    """A server process as deploy/gunicorn.conf.py runs them: ``threads``
+    handlers taking the clients' requests from one queue."""
+    import concurrent.futures
+
+    try:
+        cpu_start = time.process_time()
+        with concurrent.futures.ThreadPoolExecutor(threads) as pool:
+            handlers = [
+                pool.submit(
+                    pledge_server_thread,
+                    campaign_pk,
+                    tier_pks,
+                    user_pks,
+                    mix,
+                    jobs,
+                    answers,
+                    ready,
+                )
+                for _ in range(threads)
+            ]
+            backends_cpu = sum(handler.result() for handler in handlers)
+        results.put((time.process_time() - cpu_start, backends_cpu, ""))
+    except BaseException as error:
+        results.put((0.0, 0.0, repr(error)))
+        raise
+
+
+def pledges_by_writers(args, campaign, tiers, users):
+    """``--writers`` processes, each with its own connection, each calling
+    ``pledge_create`` in a loop: one connection per client."""
+    context = multiprocessing.get_context("fork")
+    barrier = context.Barrier(args.writers + 1)
+    results = context.Queue()
+    tier_pks = {name: tier.pk for name, tier in tiers.items()}
+    processes = [
+        context.Process(
+            target=pledge_writer,
+            args=(
+                w,
+                campaign.pk,
+                tier_pks,
+                users[w].pk,
+                args.pledges,
+                args.mix,
+                barrier,
+                results,
+            ),
+        )
+        for w in range(args.writers)
+    ]
+    for process in processes:
+        process.start()
+    barrier.wait()
+    started, ticks_before = time.perf_counter(), cpu_ticks()
+    reports = [results.get(timeout=900) for _ in processes]
+    wall, ticks_after = time.perf_counter() - started, cpu_ticks()
+    for process in processes:
+        process.join(timeout=60)
+    failed = [report for report in reports if report[1] is None]
+    if failed:
+        sys.exit(f"writer {failed[0][0]} failed: {failed[0][2]}")
+    return {
+        "wall": wall,
+        "ticks": (ticks_before, ticks_after),
+        "latencies": [report[1] for report in reports],
+        "outcomes": [report[2] for report in reports],
+        "python_cpu": sum(report[3] for report in reports),
+        "backends_cpu": sum(report[4] for report in reports),
+        "shape": f"writers (processes): {args.writers}",
+    }
+
+
+def served_shape(value: str) -> tuple[int, int]:
+    """(processes, threads) of ``--served-by``: "PxT", or "deploy" for what
+    deploy/gunicorn.conf.py gives this machine (``WEB_CONCURRENCY``,
+    ``GUNICORN_THREADS`` or their defaults)."""
+    if value == "deploy":
+        import runpy
+
+        conf = runpy.run_path(
+            str(Path(__file__).resolve().parent.parent / "deploy/gunicorn.conf.py")
+        )
+        return conf["workers"], conf["threads"]
+    processes, _, threads = value.partition("x")
+    return int(processes), int(threads)
+
+
+def pledges_served(args, campaign, tiers, users):
+    """``--served-by PxT``: ``--writers`` clients (threads of this process,
+    which holds no connection) each send their pledges one after the other,
+    waiting for each answer, to P server processes of T handler threads, the
+    shape deploy/gunicorn.conf.py gives production (workers = cores, 4
+    threads): PostgreSQL sees P x T connections, not one per client. A
+    client's latency includes its wait in the queue. Returns the reports'
+    shape of the writer processes: latencies, outcomes, Python and backend
+    CPU (the servers' and the clients')."""
+    import threading
+
+    processes, threads = served_shape(args.served_by)
+    context = multiprocessing.get_context("fork")
+    jobs = context.SimpleQueue()
+    answers = [context.SimpleQueue() for _ in range(args.writers)]
+    ready = context.Barrier(processes * threads + 1)
+    results = context.Queue()
+    tier_pks = {name: tier.pk for name, tier in tiers.items()}
+    user_pks = [user.pk for user in users]
+    servers = [
+        context.Process(
+            target=pledge_server,
+            args=(
+                threads,
+                campaign.pk,
+                tier_pks,
+                user_pks,
+                args.mix,
+                jobs,
+                answers,
+                ready,
+                results,
+            ),
+        )
+        for _ in range(processes)
+    ]
+    for server in servers:
+        server.start()
+    latencies = [[] for _ in range(args.writers)]
+    outcomes = [
+        {"ok": 0, "sold_out": 0, "asked_tier": [], "error": ""}
+        for _ in range(args.writers)
+    ]
+
+    def client(number):
+        mine, seen = latencies[number], outcomes[number]
+        for index in range(args.pledges):
+            start = time.perf_counter()
+            jobs.put((number, index))
+            outcome, detail = answers[number].get()
+            mine.append(time.perf_counter() - start)
+            if outcome == "error":
+                seen["error"] = detail
+                return
+            seen[outcome] += 1
+            if detail is not None:
+                seen["asked_tier"].append(detail)
+
+    clients = [threading.Thread(target=client, args=(n,)) for n in range(args.writers)]
+    ready.wait()
+    started, cpu_start, ticks_before = (
+        time.perf_counter(),
+        time.process_time(),
+        cpu_ticks(),
+    )
+    for thread in clients:
+        thread.start()
+    for thread in clients:
+        thread.join()
+    wall, ticks_after = time.perf_counter() - started, cpu_ticks()
+    clients_cpu = time.process_time() - cpu_start
+    for _ in range(processes * threads):
+        jobs.put(None)
+    reports = [results.get(timeout=900) for _ in servers]
+    for server in servers:
+        server.join(timeout=60)
+    errors = [r[2] for r in reports if r[2]] + [
+        o["error"] for o in outcomes if o["error"]
+    ]
+    if errors:
+        sys.exit(f"a server or client failed: {errors[0]}")
+    return {
+        "wall": wall,
+        "ticks": (ticks_before, ticks_after),
+        "latencies": latencies,
+        "outcomes": outcomes,
+        "python_cpu": clients_cpu + sum(r[0] for r in reports),
+        "backends_cpu": sum(r[1] for r in reports),
+        "shape": f"{args.writers} clients (threads of one process) served by "
+        f"{processes} processes x {threads} threads "
+        f"({processes * threads} connections)",
+    }
 
 
 def pledge_statements(
@@ -406,51 +632,20 @@ def run_pledges(args) -> int:
     server = server_line()
     connections.close_all()  # the writers must not share the parent's socket
 
-    context = multiprocessing.get_context("fork")
-    barrier = context.Barrier(args.writers + 1)
-    results = context.Queue()
-    tier_pks = {name: tier.pk for name, tier in tiers.items()}
-    processes = [
-        context.Process(
-            target=pledge_writer,
-            args=(
-                w,
-                campaign.pk,
-                tier_pks,
-                users[w].pk,
-                args.pledges,
-                args.mix,
-                barrier,
-                results,
-            ),
-        )
-        for w in range(args.writers)
-    ]
-    for process in processes:
-        process.start()
-    barrier.wait()
-    started = time.perf_counter()
-    ticks_before = cpu_ticks()
-    reports = [results.get(timeout=900) for _ in processes]
-    wall = time.perf_counter() - started
-    ticks_after = cpu_ticks()
-    for process in processes:
-        process.join(timeout=60)
-    failed = [report for report in reports if report[1] is None]
-    for writer, _, error, *_ in failed:
-        print(f"writer {writer} failed: {error}")
-    if failed:
-        return 1
-
-    latencies = sorted(value for report in reports for value in report[1])
+    if args.served_by:
+        measured = pledges_served(args, campaign, tiers, users)
+    else:
+        measured = pledges_by_writers(args, campaign, tiers, users)
+    wall, (ticks_before, ticks_after) = measured["wall"], measured["ticks"]
+    latencies = sorted(value for values in measured["latencies"] for value in values)
     outcomes = {
-        key: sum(report[2][key] for report in reports) for key in ("ok", "sold_out")
+        key: sum(seen[key] for seen in measured["outcomes"])
+        for key in ("ok", "sold_out")
     }
     outcomes["asked_tier"] = [warm_up_pk] + [
-        pk for report in reports for pk in report[2]["asked_tier"]
+        pk for seen in measured["outcomes"] for pk in seen["asked_tier"]
     ]
-    writers_cpu = sum(report[3] for report in reports)
-    backends_cpu = sum(report[4] for report in reports)
+    writers_cpu, backends_cpu = measured["python_cpu"], measured["backends_cpu"]
     cores = os.cpu_count() or 1
     busy = (ticks_after[0] - ticks_before[0]) / max(1, ticks_after[1] - ticks_before[1])
     machine_cpu = busy * cores * wall
@@ -467,7 +662,7 @@ def run_pledges(args) -> int:
         f"with a reward it sends {len(statements)}: {', '.join(statements)}"
     )
     print(
-        f"writers (processes): {args.writers}, pledges per writer: {args.pledges}; "
+        f"{measured['shape']}, pledges per writer: {args.pledges}; "
         f"mix: {args.mix}, limited tier: {quantity} for {limited_attempts} attempts"
     )
     print(
@@ -948,6 +1143,14 @@ def main() -> int:
         "--what-if",
         choices=["none", "claim-first", "version-every-pledge", "no-campaign-lock"],
         default="none",
+    )
+    pledges.add_argument(
+        "--served-by",
+        default="",
+        metavar="PxT",
+        help="the --writers clients served by P processes of T threads, or "
+        "'deploy': as deploy/gunicorn.conf.py serves requests on this machine "
+        "(instead of one process and connection per client)",
     )
     close = commands.add_parser("close")
     close.add_argument("--pledges", type=int, default=10_000)

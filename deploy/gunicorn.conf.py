@@ -1,8 +1,12 @@
 """gunicorn settings for production: `gunicorn -c deploy/gunicorn.conf.py config.wsgi`.
 
 Every value can be changed from the environment (the systemd unit reads
-/etc/civic/civic.env). Threads, not more processes, absorb requests waiting on
-PostgreSQL or Stripe; processes use the cores. Each thread holds at most one
+/etc/civic/civic.env). Threads absorb requests waiting on PostgreSQL or
+Stripe; processes use the cores. Two processes per core by default: the
+threads of one process share one interpreter lock, so with one process per
+core the cores sat partly idle while requests queued (bench/README.md,
+"Pledges served as production serves them": pledge POSTs 137 -> 180 req/s on
+2 cores, the machine 87% -> 98% busy). Each thread holds at most one
 database connection: workers x threads per machine must stay under
 PostgreSQL's max_connections (or use DB_POOL_MAX_SIZE / PgBouncer).
 """
@@ -12,7 +16,7 @@ import multiprocessing
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
+workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * multiprocessing.cpu_count())
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 # A request taking longer than this is killed (the browser gets a 502 from the

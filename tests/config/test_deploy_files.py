@@ -75,6 +75,25 @@ def test_the_install_script_is_valid_bash():
     assert result.returncode == 0, result.stderr
 
 
+def _gunicorn_settings(monkeypatch, **environment) -> dict:
+    import runpy
+
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
+
+
+def test_gunicorn_runs_two_processes_per_core_unless_told(monkeypatch):
+    import multiprocessing
+
+    monkeypatch.setattr(multiprocessing, "cpu_count", lambda: 3)
+
+    # .env.example ships WEB_CONCURRENCY empty: that means the default.
+    assert _gunicorn_settings(monkeypatch, WEB_CONCURRENCY="")["workers"] == 6
+    told = _gunicorn_settings(monkeypatch, WEB_CONCURRENCY="5", GUNICORN_THREADS="2")
+    assert (told["workers"], told["threads"]) == (5, 2)
+
+
 def test_every_variable_the_settings_read_is_in_env_example():
     base = Path(settings.BASE_DIR)
     read = set()
