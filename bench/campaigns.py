@@ -279,6 +279,26 @@ def what_if_apply(name: str) -> None:
             " FOR SHARE", ""
         )
         pledge_statement._statement.cache_clear()
+    if name == "unlimited-uncounted":
+        # A what-if: an unlimited tier's claim does not update the tier's
+        # row (only a limited tier's counter guards anything), so its
+        # claimers do not queue on that row.
+        from campaigns.services import pledge_statement
+
+        pledge_statement._TAKEN = """limited AS (
+    UPDATE {tier_table} SET claimed = claimed + 1
+    WHERE id = %(tier_id)s AND campaign_id = %(campaign_id)s
+        AND quantity IS NOT NULL AND claimed < quantity
+        AND EXISTS (SELECT FROM open)
+    RETURNING id
+), taken AS (
+    SELECT id FROM limited
+    UNION ALL
+    SELECT id FROM {tier_table}
+    WHERE id = %(tier_id)s AND campaign_id = %(campaign_id)s
+        AND quantity IS NULL AND EXISTS (SELECT FROM open)
+), go AS (SELECT open.* FROM open, taken)"""
+        pledge_statement._statement.cache_clear()
 
 
 def pledge_tier(writer: int, index: int, tiers: dict, mix: str) -> RewardTier | None:
@@ -1141,7 +1161,13 @@ def main() -> int:
     pledges.add_argument("--mix", choices=["rewards", "no-reward"], default="rewards")
     pledges.add_argument(
         "--what-if",
-        choices=["none", "claim-first", "version-every-pledge", "no-campaign-lock"],
+        choices=[
+            "none",
+            "claim-first",
+            "version-every-pledge",
+            "no-campaign-lock",
+            "unlimited-uncounted",
+        ],
         default="none",
     )
     pledges.add_argument(

@@ -1,7 +1,13 @@
+import logging
+from datetime import timedelta
+
 from celery import shared_task
 from django.conf import settings
+from django.utils import timezone
 
 from . import notifications, services
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="campaigns.receipt_render", acks_late=True)
@@ -12,11 +18,46 @@ def receipt_render_task(pledge_id: int, kind: str) -> int | None:
 
 @shared_task(name="campaigns.receipts_render_pending")
 def receipts_render_pending_task() -> int:
-    """Queue again the donation receipts numbered but never rendered."""
-    due = services.receipts_render_pending()
-    for pledge_id in due:
-        receipt_render_task.delay(pledge_id, "donation")
+    """Queue again the receipts due and still without their PDF (see
+    ``services.receipts_render_pending``), each with a log line: a warning,
+    an error once it has waited ``RECEIPT_ALERT_AFTER_SECONDS`` (a render
+    that keeps failing, which someone has to look at). Nothing is queued
+    while PDF tasks still wait in their queue."""
+    backlog = _queued(settings.CELERY_PDF_QUEUE)
+    if backlog:
+        # What is missing may still be in the queue (a big close queues a
+        # receipt per pledge): queueing it again would render it twice.
+        logger.info("%d PDF tasks still queued: receipts sweep skipped", backlog)
+        return 0
+    now = timezone.now()
+    alert_after = timedelta(seconds=settings.RECEIPT_ALERT_AFTER_SECONDS)
+    due = services.receipts_render_pending(now=now)
+    for pledge_id, kind, since in due:
+        waited = now - since
+        level = logging.ERROR if waited >= alert_after else logging.WARNING
+        logger.log(
+            level,
+            "%s receipt of pledge %s missing for %d min: queued again",
+            kind,
+            pledge_id,
+            waited.total_seconds() // 60,
+        )
+        receipt_render_task.delay(pledge_id, kind)
     return len(due)
+
+
+def _queued(queue: str) -> int:
+    """Messages waiting in ``queue`` (none when tasks run in-process)."""
+    from config.celery import app
+
+    if app.conf.task_always_eager:
+        return 0
+    with app.connection_for_read() as conn:
+        try:
+            declared = conn.default_channel.queue_declare(queue=queue, passive=True)
+        except conn.channel_errors:  # never declared (nothing sent to it yet)
+            return 0
+    return declared.message_count
 
 
 @shared_task(name="campaigns.pledge_notify")

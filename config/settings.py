@@ -348,6 +348,9 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 PAYMENT_GRACE_DAYS = int(os.environ.get("PAYMENT_GRACE_DAYS", "7"))
+# A receipt still missing this long after it was due is logged as an error
+# by the sweep (campaigns.receipts_render_pending), at every sweep.
+RECEIPT_ALERT_AFTER_SECONDS = int(os.environ.get("RECEIPT_ALERT_AFTER_SECONDS", "3600"))
 # Worker processes that charge a closing campaign's saved cards side by side
 # (each leases its own batches); set it to the number of worker processes.
 CAMPAIGN_CLOSE_PROCESSES = int(os.environ.get("CAMPAIGN_CLOSE_PROCESSES", "2"))

@@ -29,7 +29,7 @@ from django.utils.text import slugify
 
 from accounts.models import User
 from campaigns import services
-from campaigns.models import Campaign, FundingModel, MatchRound, Pledge, Receipt
+from campaigns.models import Campaign, FundingModel, MatchRound, Pledge
 from participation.models import Community, Project
 from payments import services as payments
 from payments.gateways.stripe_client import stripe_client
@@ -767,7 +767,7 @@ def seed_prison_campaigns(prison: Community, *, password: str | None = None) -> 
             for plan in plans:
                 _seed_campaign(plan, projects[plan.code], operators, backers, cards)
         _seed_rounds(prison, operators)
-        _receipts_ensure(prison)
+        _receipts_ensure()
     summary = campaigns_summary(prison)
     print(summary)
     return summary
@@ -1003,24 +1003,13 @@ def _cents(euros: int | None) -> int | None:
     return None if euros is None else euros * 100
 
 
-def _receipts_ensure(prison: Community) -> None:
+def _receipts_ensure() -> None:
     """Render the receipts a broker's worker has not rendered yet (none when
-    Celery runs eagerly: the payments' hooks rendered them already)."""
-    pledges = Pledge.objects.filter(campaign__community=prison)
-    due = pledges.filter(status__in=[Pledge.Status.COMMITTED, Pledge.Status.PAID])
-    for pledge_id in due.exclude(receipts__kind=Receipt.Kind.PLEDGE).values_list(
-        "pk", flat=True
-    ):
-        services.receipt_render(pledge_id=pledge_id, kind=Receipt.Kind.PLEDGE)
-    if not prison.nonprofit:
-        return
-    # A donation receipt's row may wait for its PDF (a worker still at it).
-    issued = Receipt.objects.issued().filter(kind=Receipt.Kind.DONATION)
-    donations = pledges.filter(
-        status=Pledge.Status.PAID, reward_claim__isnull=True
-    ).exclude(pk__in=issued.values("pledge_id"))
-    for pledge_id in donations.values_list("pk", flat=True):
-        services.receipt_render(pledge_id=pledge_id, kind=Receipt.Kind.DONATION)
+    Celery runs eagerly: the payments' hooks rendered them already): what the
+    sweep would queue, without waiting for them to be late."""
+    due = services.receipts_render_pending(older_than_seconds=0, limit=100_000)
+    for pledge_id, kind, _since in due:
+        services.receipt_render(pledge_id=pledge_id, kind=kind)
 
 
 def _plural(count: int, one: str, many: str) -> str:

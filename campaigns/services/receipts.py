@@ -175,18 +175,54 @@ def receipt_render(*, pledge_id: int, kind: str) -> Receipt | None:
     return stored
 
 
-def receipts_render_pending(*, older_than_seconds: int = 600) -> list[int]:
-    """The donation receipts whose row (and number) was written but whose
-    PDF never came (a render that failed, a worker that died): their pledge
-    ids, to render again under the same number."""
-    before = timezone.now() - timedelta(seconds=older_than_seconds)
-    return list(
-        Receipt.objects.filter(
-            kind=Receipt.Kind.DONATION, file="", created_at__lt=before
-        )
-        .order_by("pk")
-        .values_list("pledge_id", flat=True)
-    )
+# Receipts the sweep looks for among pledges changed within this many days
+# (a receipt missing for longer has been logged as an error at every sweep).
+RECEIPT_SWEEP_DAYS = 7
+
+
+def receipts_render_pending(
+    *, older_than_seconds: int = 600, limit: int = 500, now=None
+) -> list[tuple[int, str, object]]:
+    """Receipts due for at least ``older_than_seconds`` and still without
+    their PDF, oldest first, at most ``limit``: ``(pledge id, kind, due
+    since)`` for each, to queue again.
+
+    - donation receipts whose row (and number) was written but whose PDF
+      never came (a render that failed, a worker that died): rendered again
+      under the same number, whatever their age;
+    - pledge receipts of confirmed pledges (committed, paid, action
+      required) that have none, and donation receipts of paid pledges due
+      one (``donation_receipt_due``) that have no row: their task was lost
+      (a broker restarted empty) or failed. Looked for among the pledges
+      changed in the last ``RECEIPT_SWEEP_DAYS`` days, "due since" being
+      the pledge's last change.
+    """
+    now = now or timezone.now()
+    before = now - timedelta(seconds=older_than_seconds)
+    horizon = now - timedelta(days=RECEIPT_SWEEP_DAYS)
+    waiting = Receipt.objects.filter(
+        kind=Receipt.Kind.DONATION, file="", created_at__lt=before
+    ).order_by("created_at", "pk")
+    due = [
+        (row.pledge_id, Receipt.Kind.DONATION, row.created_at)
+        for row in waiting.only("pledge_id", "created_at")[:limit]
+    ]
+    recent = Pledge.objects.filter(updated_at__lt=before, updated_at__gte=horizon)
+    no_pledge_receipt = recent.filter(
+        status__in=[P.COMMITTED, P.PAID, P.ACTION_REQUIRED]
+    ).exclude(receipts__kind=Receipt.Kind.PLEDGE)
+    no_donation_row = recent.filter(
+        status=P.PAID,
+        campaign__community__nonprofit=True,
+        reward_claim__isnull=True,
+    ).exclude(receipts__kind=Receipt.Kind.DONATION)
+    for kind, pledges in (
+        (Receipt.Kind.PLEDGE, no_pledge_receipt),
+        (Receipt.Kind.DONATION, no_donation_row),
+    ):
+        rows = pledges.order_by("updated_at", "pk").values_list("pk", "updated_at")
+        due += [(pk, kind, since) for pk, since in rows[: max(0, limit - len(due))]]
+    return sorted(due, key=lambda item: item[2])
 
 
 def _store(pledge: Pledge, receipt: Receipt, pdf: bytes) -> Receipt | None:

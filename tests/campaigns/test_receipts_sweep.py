@@ -1,0 +1,139 @@
+"""The receipts sweep (``campaigns.receipts_render_pending``, every 10
+minutes): a receipt whose task was lost or failed is found, queued again and
+logged (an error once it is an hour late); nothing is queued twice while PDF
+tasks still wait in their queue."""
+
+import logging
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from campaigns import services, tasks
+from campaigns.models import Pledge, Receipt
+from payments.models import Payment
+from tests.factories import UserFactory
+
+from .conftest import live_campaign, nonprofit_campaign
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+P = Pledge.Status
+
+
+def _pledge(campaign, status, *, minutes_ago=30, tier=None) -> Pledge:
+    """A pledge in ``status`` whose receipt task never ran (the status set
+    directly, as a lost task leaves it), last changed ``minutes_ago``."""
+    pledge = services.pledge_create(
+        campaign=campaign, amount_cents=2_500, backer=UserFactory(), tier=tier
+    )
+    changed = timezone.now() - timedelta(minutes=minutes_ago)
+    Pledge.objects.filter(pk=pledge.pk).update(status=status, updated_at=changed)
+    if status == P.PAID:
+        Payment.objects.filter(pk=pledge.payment_id).update(
+            status=Payment.Status.SUCCEEDED, paid_at=changed
+        )
+    return pledge
+
+
+def _listed() -> set[tuple[int, str]]:
+    return {(pk, kind) for pk, kind, _since in services.receipts_render_pending()}
+
+
+def test_confirmed_pledges_without_their_receipt_are_listed_and_no_other():
+    campaign = live_campaign()
+    lost = {status: _pledge(campaign, status) for status in (P.COMMITTED, P.PAID)}
+    needs_action = _pledge(campaign, P.ACTION_REQUIRED)
+    not_due = [_pledge(campaign, s) for s in (P.PENDING, P.CANCELED, P.GIVEN_UP)]
+    fresh = _pledge(campaign, P.COMMITTED, minutes_ago=2)  # its task may be running
+    old = _pledge(campaign, P.COMMITTED, minutes_ago=60 * 24 * 8)
+    done = _pledge(campaign, P.COMMITTED)
+    services.receipt_render(pledge_id=done.pk, kind="pledge")
+
+    listed = _listed()
+
+    assert listed == {
+        (lost[P.COMMITTED].pk, "pledge"),
+        (lost[P.PAID].pk, "pledge"),
+        (needs_action.pk, "pledge"),
+    }
+    for pledge in [*not_due, fresh, old, done]:
+        assert all(pk != pledge.pk for pk, _kind in listed)
+
+
+def test_a_paid_donation_without_its_row_is_listed_as_a_donation_receipt():
+    campaign = nonprofit_campaign()
+    tier = services.tier_create(
+        campaign=campaign, title="Tagliere", min_pledge_cents=1_000
+    )
+    donation = _pledge(campaign, P.PAID)
+    with_reward = _pledge(campaign, P.PAID, tier=tier)  # a reward: no donation
+
+    assert _listed() == {
+        (donation.pk, "pledge"),
+        (donation.pk, "donation"),
+        (with_reward.pk, "pledge"),
+    }
+
+
+def test_the_sweep_renders_what_was_lost_once_and_logs_it(caplog):
+    campaign = nonprofit_campaign()
+    recent = _pledge(campaign, P.PAID, minutes_ago=20)
+    late = _pledge(campaign, P.COMMITTED, minutes_ago=90)
+    mail.outbox.clear()
+
+    with caplog.at_level(logging.WARNING, logger="campaigns.tasks"):
+        assert tasks.receipts_render_pending_task() == 3  # eager: rendered now
+
+    receipts = Receipt.objects.issued().filter(pledge__in=[recent, late])
+    assert sorted(receipts.values_list("pledge_id", "kind")) == sorted(
+        [(recent.pk, "donation"), (recent.pk, "pledge"), (late.pk, "pledge")]
+    )
+    assert receipts.get(kind="donation").number.endswith("/000001")
+    assert len(mail.outbox) == 3
+    logged = {(r.levelname, r.getMessage()) for r in caplog.records}
+    assert (
+        "WARNING",
+        f"pledge receipt of pledge {recent.pk} missing for 20 min: queued again",
+    ) in logged
+    assert (
+        "ERROR",
+        f"pledge receipt of pledge {late.pk} missing for 90 min: queued again",
+    ) in logged
+    # Rendered: the next sweep has nothing to do.
+    assert services.receipts_render_pending() == []
+    assert tasks.receipts_render_pending_task() == 0
+
+
+def test_oldest_first_and_at_most_the_limit():
+    campaign = live_campaign()
+    pledges = [_pledge(campaign, P.COMMITTED, minutes_ago=m) for m in (40, 80, 60)]
+
+    due = services.receipts_render_pending(limit=2)
+
+    assert [pk for pk, _kind, _since in due] == [pledges[1].pk, pledges[2].pk]
+
+
+@pytest.mark.celery_worker  # the real broker (Redis in CI), no worker needed
+def test_nothing_is_queued_again_while_pdf_tasks_wait(settings):
+    from config.celery import app
+
+    queue = f"test-pdf-{uuid.uuid4().hex[:10]}"
+    settings.CELERY_PDF_QUEUE = queue
+    pledge = _pledge(live_campaign(), P.COMMITTED)
+    app.conf.task_always_eager = False
+    try:
+        assert tasks._queued(queue) == 0  # never declared yet
+        tasks.receipt_render_task.apply_async((pledge.pk, "pledge"), queue=queue)
+        assert tasks._queued(queue) == 1
+
+        assert tasks.receipts_render_pending_task() == 0
+        assert tasks._queued(queue) == 1  # the waiting task, not a second one
+    finally:
+        app.conf.task_always_eager = True
+        with app.connection_for_write() as conn:
+            conn.default_channel.queue_purge(queue)
+            conn.default_channel.queue_delete(queue)
+    assert not Receipt.objects.filter(pledge=pledge).exists()
