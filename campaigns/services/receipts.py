@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -28,16 +28,26 @@ def donation_receipt_due(pledge: Pledge) -> bool:
 
 
 def _next_number(community_id: int, year: int) -> str:
-    """The next donation number of the community's year, gapless: the
-    sequence row stays locked until the transaction that takes the number
-    (and writes the receipt's row with it) commits."""
-    sequence, _created = ReceiptSequence.objects.get_or_create(
-        community_id=community_id, year=year
+    """The next donation number of the community's year, gapless: one
+    statement creates the sequence's row or adds one to it, and the row stays
+    locked until the transaction that takes the number (and writes the
+    receipt's row with it) commits."""
+    meta = ReceiptSequence._meta
+    table = connection.ops.quote_name(meta.db_table)
+    community, year_column, last = (
+        connection.ops.quote_name(meta.get_field(name).column)
+        for name in ("community", "year", "last_number")
     )
-    sequence = ReceiptSequence.objects.select_for_update().get(pk=sequence.pk)
-    sequence.last_number += 1
-    sequence.save(update_fields=["last_number"])
-    return f"{year}/{sequence.last_number:06d}"
+    # Names quoted from the model; the values are parameters.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({community}, {year_column}, {last}) "  # noqa: S608
+            f"VALUES (%s, %s, 1) ON CONFLICT ({community}, {year_column}) "
+            f"DO UPDATE SET {last} = {table}.{last} + 1 RETURNING {last}",
+            [community_id, year],
+        )
+        (number,) = cursor.fetchone()
+    return f"{year}/{number:06d}"
 
 
 def _donation_number_take(pledge: Pledge) -> Receipt:
@@ -227,16 +237,25 @@ def receipts_render_pending(
 
 def _store(pledge: Pledge, receipt: Receipt, pdf: bytes) -> Receipt | None:
     """Write the PDF and the row; None when the row already has a file (then
-    nothing is written). The row is locked while the file is written, so
-    two workers never both store (nor leave an orphan file)."""
+    nothing is left behind). A pledge receipt's row is inserted with its
+    file (the unique constraint refuses a second one); a donation receipt's
+    row, written with its number, gets its file by a conditional update,
+    so that of two workers storing at once one wins and the other removes
+    the file it wrote."""
     suffix = f"-{receipt.number.replace('/', '-')}" if receipt.number else ""
     name = f"{receipt.kind}-{pledge.pk}{suffix}.pdf"
+    if receipt.pk is not None:
+        field = receipt.file.field
+        stored = field.storage.save(
+            field.generate_filename(receipt, name), ContentFile(pdf)
+        )
+        if not Receipt.objects.filter(pk=receipt.pk, file="").update(file=stored):
+            field.storage.delete(stored)
+            return None
+        receipt.file = stored
+        return receipt
     try:
         with transaction.atomic():
-            if receipt.pk is not None:
-                receipt = Receipt.objects.select_for_update().get(pk=receipt.pk)
-                if receipt.file:
-                    return None
             receipt.file.save(name, ContentFile(pdf), save=False)
             receipt.save()
     except IntegrityError:  # a pledge receipt stored meanwhile
