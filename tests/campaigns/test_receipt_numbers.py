@@ -69,6 +69,11 @@ def _renders_side_by_side(monkeypatch) -> None:
 
 
 def _in_threads(targets) -> list[BaseException]:
+    """Run ``targets`` in threads, each with its own connection; the errors.
+
+    The tests that use it run on PostgreSQL (CI): SQLite's shared in-memory
+    test database answers a read of a table that another connection is
+    writing with "database table is locked" at once, instead of waiting."""
     from django.db import connection
 
     errors = []
@@ -89,6 +94,7 @@ def _in_threads(targets) -> list[BaseException]:
     return errors
 
 
+@pytest.mark.postgres  # see _in_threads
 def test_two_workers_render_one_communitys_receipts_at_the_same_time(monkeypatch):
     """Both renders must be under way together: with the sequence row locked
     through the render, the second worker would wait for the first one's
@@ -110,6 +116,7 @@ def test_two_workers_render_one_communitys_receipts_at_the_same_time(monkeypatch
         assert receipt.emailed_at is not None
 
 
+@pytest.mark.postgres  # see _in_threads
 def test_many_workers_number_without_gap_or_repeat():
     pledges = _paid_donations(12)
     chunks = [pledges[n::4] for n in range(4)]
@@ -127,6 +134,7 @@ def test_many_workers_number_without_gap_or_repeat():
     assert sequence.last_number == 12
 
 
+@pytest.mark.postgres  # see _in_threads
 def test_the_same_receipt_rendered_twice_at_once_is_stored_and_sent_once(
     monkeypatch,
 ):
