@@ -476,8 +476,8 @@ def pledges_served(args, campaign, tiers, users):
     """``--served-by PxT``: ``--writers`` clients (threads of this process,
     which holds no connection) each send their pledges one after the other,
     waiting for each answer, to P server processes of T handler threads, the
-    shape deploy/gunicorn.conf.py gives production (workers = cores, 4
-    threads): PostgreSQL sees P x T connections, not one per client. A
+    shape deploy/gunicorn.conf.py gives production (2 workers per core, 4
+    threads each): PostgreSQL sees P x T connections, not one per client. A
     client's latency includes its wait in the queue. Returns the reports'
     shape of the writer processes: latencies, outcomes, Python and backend
     CPU (the servers' and the clients')."""

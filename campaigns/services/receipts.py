@@ -17,9 +17,12 @@ from ..models import Pledge, Receipt, ReceiptSequence
 P = Pledge.Status
 # Applied to every receipt, parsed once per worker process.
 STYLESHEETS = ("css/receipt.css",)
+# A pledge in one of these has (or is due) its pledge receipt.
+PLEDGE_RECEIPT_STATUSES = frozenset({P.COMMITTED, P.PAID, P.ACTION_REQUIRED})
 
 
 def donation_receipt_due(pledge: Pledge) -> bool:
+    """(``receipts_render_pending`` asks the same of the database.)"""
     return (
         pledge.status in {P.PAID, P.REFUNDED}
         and pledge.campaign.community.nonprofit
@@ -156,11 +159,7 @@ def receipt_render(*, pledge_id: int, kind: str) -> Receipt | None:
     if existing is None:  # a donation row waiting for its PDF was due once
         if kind == Receipt.Kind.DONATION and not donation_receipt_due(pledge):
             return None
-        if kind == Receipt.Kind.PLEDGE and pledge.status not in {
-            P.COMMITTED,
-            P.PAID,
-            P.ACTION_REQUIRED,
-        }:
+        if kind == Receipt.Kind.PLEDGE and pledge.status not in PLEDGE_RECEIPT_STATUSES:
             return None
     if kind == Receipt.Kind.DONATION:
         receipt = existing or _donation_number_take(pledge)
@@ -209,56 +208,57 @@ def receipts_render_pending(
     """
     now = now or timezone.now()
     before = now - timedelta(seconds=older_than_seconds)
-    horizon = now - timedelta(days=RECEIPT_SWEEP_DAYS)
     waiting = Receipt.objects.filter(
         kind=Receipt.Kind.DONATION, file="", created_at__lt=before
-    ).order_by("created_at", "pk")
-    due = [
-        (row.pledge_id, Receipt.Kind.DONATION, row.created_at)
-        for row in waiting.only("pledge_id", "created_at")[:limit]
-    ]
-    recent = Pledge.objects.filter(updated_at__lt=before, updated_at__gte=horizon)
-    no_pledge_receipt = recent.filter(
-        status__in=[P.COMMITTED, P.PAID, P.ACTION_REQUIRED]
-    ).exclude(receipts__kind=Receipt.Kind.PLEDGE)
+    )
+    recent = Pledge.objects.filter(
+        updated_at__lt=before,
+        updated_at__gte=now - timedelta(days=RECEIPT_SWEEP_DAYS),
+    )
+    no_pledge_receipt = recent.filter(status__in=PLEDGE_RECEIPT_STATUSES).exclude(
+        receipts__kind=Receipt.Kind.PLEDGE
+    )
     no_donation_row = recent.filter(
         status=P.PAID,
         campaign__community__nonprofit=True,
         reward_claim__isnull=True,
     ).exclude(receipts__kind=Receipt.Kind.DONATION)
-    for kind, pledges in (
-        (Receipt.Kind.PLEDGE, no_pledge_receipt),
-        (Receipt.Kind.DONATION, no_donation_row),
-    ):
-        rows = pledges.order_by("updated_at", "pk").values_list("pk", "updated_at")
-        due += [(pk, kind, since) for pk, since in rows[: max(0, limit - len(due))]]
-    return sorted(due, key=lambda item: item[2])
+    found = (
+        (Receipt.Kind.DONATION, waiting, "pledge_id", "created_at"),
+        (Receipt.Kind.PLEDGE, no_pledge_receipt, "pk", "updated_at"),
+        (Receipt.Kind.DONATION, no_donation_row, "pk", "updated_at"),
+    )
+    # The oldest ``limit`` of each, then the oldest ``limit`` of them all.
+    due = [
+        (pledge_id, kind, since)
+        for kind, rows, key, time in found
+        for pledge_id, since in rows.order_by(time).values_list(key, time)[:limit]
+    ]
+    return sorted(due, key=lambda item: item[2])[:limit]
 
 
 def _store(pledge: Pledge, receipt: Receipt, pdf: bytes) -> Receipt | None:
     """Write the PDF and the row; None when the row already has a file (then
-    nothing is left behind). A pledge receipt's row is inserted with its
-    file (the unique constraint refuses a second one); a donation receipt's
-    row, written with its number, gets its file by a conditional update,
-    so that of two workers storing at once one wins and the other removes
-    the file it wrote."""
+    the file just written is removed). A pledge receipt's row is inserted
+    with its file (the unique constraint refuses a second one); a donation
+    receipt's row, written with its number, gets its file by a conditional
+    update, so that of two workers storing at once one wins."""
     suffix = f"-{receipt.number.replace('/', '-')}" if receipt.number else ""
-    name = f"{receipt.kind}-{pledge.pk}{suffix}.pdf"
+    receipt.file.save(
+        f"{receipt.kind}-{pledge.pk}{suffix}.pdf", ContentFile(pdf), save=False
+    )
     if receipt.pk is not None:
-        field = receipt.file.field
-        stored = field.storage.save(
-            field.generate_filename(receipt, name), ContentFile(pdf)
+        stored = Receipt.objects.filter(pk=receipt.pk, file="").update(
+            file=receipt.file.name
         )
-        if not Receipt.objects.filter(pk=receipt.pk, file="").update(file=stored):
-            field.storage.delete(stored)
-            return None
-        receipt.file = stored
-        return receipt
-    try:
-        with transaction.atomic():
-            receipt.file.save(name, ContentFile(pdf), save=False)
-            receipt.save()
-    except IntegrityError:  # a pledge receipt stored meanwhile
+    else:
+        try:
+            with transaction.atomic():
+                receipt.save()
+            stored = True
+        except IntegrityError:  # a pledge receipt stored meanwhile
+            stored = False
+    if not stored:
         receipt.file.delete(save=False)
         return None
     return receipt
