@@ -65,7 +65,13 @@ import time
 import uuid
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+# Celery's Django fixup (config/celery.py, loaded by django.setup) puts the
+# working directory first on sys.path: started from another checkout, this
+# script would run that checkout's code. It runs its own tree's.
+STARTED_IN = Path.cwd()  # where relative paths given on the command line are
+os.chdir(ROOT)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("DEBUG", "false")
 # Receipts are stored in a scratch folder and e-mailed to memory, not the console.
@@ -193,9 +199,19 @@ def unbalanced_transactions() -> int:
     )
 
 
+def code_line() -> str:
+    """Which checkout's code runs, and at which commit."""
+    commit = subprocess.run(
+        ["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    return f"code: {Path(services.__file__).parents[2]} ({commit or 'no git'})"
+
+
 def server_line() -> str:
     if connection.vendor != "postgresql":
-        return f"database: {connection.vendor}"
+        return f"database: {connection.vendor}; {code_line()}"
     with connection.cursor() as cursor:
         found = {}
         for name in ("server_version", "synchronous_commit", "fsync"):
@@ -203,7 +219,7 @@ def server_line() -> str:
             found[name] = cursor.fetchone()[0]
     return (
         f"PostgreSQL {found['server_version']}: synchronous_commit="
-        f"{found['synchronous_commit']}, fsync={found['fsync']}"
+        f"{found['synchronous_commit']}, fsync={found['fsync']}; {code_line()}"
     )
 
 
@@ -1139,12 +1155,13 @@ def run_receipts(args) -> int:
             counters == list(range(counters[0], counters[0] + len(counters)))
         )
     if args.png:
+        png = STARTED_IN / args.png
         first = receipts.order_by("pk").first()
         subprocess.run(
-            ["pdftoppm", "-png", "-r", "60", "-singlefile", first.file.path, args.png],
+            ["pdftoppm", "-png", "-r", "60", "-singlefile", first.file.path, png],
             check=True,
         )
-        print(f"first receipt as PNG: {args.png}.png")
+        print(f"first receipt as PNG: {png}.png")
     return 0 if print_checks(checks) else 1
 
 

@@ -18,8 +18,8 @@ def receipt_render_task(pledge_id: int, kind: str) -> int | None:
 
 @shared_task(name="campaigns.receipts_render_pending")
 def receipts_render_pending_task() -> int:
-    """Queue again the receipts due and still without their PDF (see
-    ``services.receipts_render_pending``), each with a log line: a warning,
+    """Queue again the receipts due and still without their PDF or their
+    e-mail (see ``services.receipts_render_pending``), each with a log line: a warning,
     an error once it has waited ``RECEIPT_ALERT_AFTER_SECONDS`` (a render
     that keeps failing, which someone has to look at). Nothing is queued
     while PDF tasks still wait in their queue."""
@@ -32,17 +32,18 @@ def receipts_render_pending_task() -> int:
     now = timezone.now()
     alert_after = timedelta(seconds=settings.RECEIPT_ALERT_AFTER_SECONDS)
     due = services.receipts_render_pending(now=now)
-    for pledge_id, kind, since in due:
-        waited = now - since
+    for pending in due:
+        waited = now - pending.since
         level = logging.ERROR if waited >= alert_after else logging.WARNING
         logger.log(
             level,
-            "%s receipt of pledge %s missing for %d min: queued again",
-            kind,
-            pledge_id,
+            "%s receipt of pledge %s: %s missing for %d min, queued again",
+            pending.kind,
+            pending.pledge_id,
+            pending.missing,
             waited.total_seconds() // 60,
         )
-        receipt_render_task.delay(pledge_id, kind)
+        receipt_render_task.delay(pending.pledge_id, pending.kind)
     return len(due)
 
 

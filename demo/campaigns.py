@@ -1008,8 +1008,8 @@ def _receipts_ensure() -> None:
     Celery runs eagerly: the payments' hooks rendered them already): what the
     sweep would queue, without waiting for them to be late."""
     due = services.receipts_render_pending(older_than_seconds=0, limit=100_000)
-    for pledge_id, kind, _since in due:
-        services.receipt_render(pledge_id=pledge_id, kind=kind)
+    for pending in due:
+        services.receipt_render(pledge_id=pending.pledge_id, kind=pending.kind)
 
 
 def _plural(count: int, one: str, many: str) -> str:

@@ -199,7 +199,9 @@ def test_a_failed_render_keeps_its_number_for_the_retry(client, monkeypatch):
     assert services.receipts_render_pending() == []
     taken_at = timezone.now() - timezone.timedelta(days=3)
     Receipt.objects.filter(pk=waiting.pk).update(created_at=taken_at)
-    assert services.receipts_render_pending() == [(first.pk, "donation", taken_at)]
+    assert services.receipts_render_pending() == [
+        (first.pk, "donation", taken_at, "PDF")
+    ]
     mail.outbox.clear()
     assert receipts_render_pending_task() == 1  # eager in tests: rendered now
 

@@ -4,16 +4,21 @@ logged (an error once it is an hour late); nothing is queued twice while PDF
 tasks still wait in their queue."""
 
 import logging
+import smtplib
 import uuid
 from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.core.mail import EmailMessage
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from campaigns import services, tasks
 from campaigns.models import Pledge, Receipt
 from payments.models import Payment
+from tests.documents.test_pdf import pdf_text
 from tests.factories import UserFactory
 
 from .conftest import live_campaign, nonprofit_campaign
@@ -39,7 +44,7 @@ def _pledge(campaign, status, *, minutes_ago=30, tier=None) -> Pledge:
 
 
 def _listed() -> set[tuple[int, str]]:
-    return {(pk, kind) for pk, kind, _since in services.receipts_render_pending()}
+    return {(p.pledge_id, p.kind) for p in services.receipts_render_pending()}
 
 
 def test_confirmed_pledges_without_their_receipt_are_listed_and_no_other():
@@ -96,11 +101,11 @@ def test_the_sweep_renders_what_was_lost_once_and_logs_it(caplog):
     logged = {(r.levelname, r.getMessage()) for r in caplog.records}
     assert (
         "WARNING",
-        f"pledge receipt of pledge {recent.pk} missing for 20 min: queued again",
+        f"pledge receipt of pledge {recent.pk}: PDF missing for 20 min, queued again",
     ) in logged
     assert (
         "ERROR",
-        f"pledge receipt of pledge {late.pk} missing for 90 min: queued again",
+        f"pledge receipt of pledge {late.pk}: PDF missing for 90 min, queued again",
     ) in logged
     # Rendered: the next sweep has nothing to do.
     assert services.receipts_render_pending() == []
@@ -113,7 +118,7 @@ def test_oldest_first_and_at_most_the_limit():
 
     due = services.receipts_render_pending(limit=2)
 
-    assert [pk for pk, _kind, _since in due] == [pledges[1].pk, pledges[2].pk]
+    assert [p.pledge_id for p in due] == [pledges[1].pk, pledges[2].pk]
 
 
 @pytest.mark.celery_worker  # the real broker (Redis in CI), no worker needed
@@ -137,3 +142,109 @@ def test_nothing_is_queued_again_while_pdf_tasks_wait(settings):
             conn.default_channel.queue_purge(queue)
             conn.default_channel.queue_delete(queue)
     assert not Receipt.objects.filter(pledge=pledge).exists()
+
+
+def _mail_server_refuses(monkeypatch):
+    def refuse(self, fail_silently=False):
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+    monkeypatch.setattr(EmailMessage, "send", refuse)
+
+
+def test_a_receipt_the_mail_server_refused_is_stored_then_emailed_by_the_sweep(
+    monkeypatch, caplog
+):
+    pledge = _pledge(nonprofit_campaign(), P.PAID, minutes_ago=30)
+    mail.outbox.clear()
+    with monkeypatch.context() as refused:
+        _mail_server_refuses(refused)
+        with pytest.raises(smtplib.SMTPServerDisconnected):
+            services.receipt_render(pledge_id=pledge.pk, kind="donation")
+
+    # Stored under its number and downloadable; the e-mail still owed.
+    receipt = Receipt.objects.get(pledge=pledge, kind="donation")
+    assert receipt.file.read(5) == b"%PDF-"
+    assert receipt.number.endswith("/000001")
+    assert receipt.emailed_at is None
+    assert mail.outbox == []
+    assert _listed() == {(pledge.pk, "pledge")}  # not yet: it may be retried
+    stored_at = timezone.now() - timedelta(minutes=15)
+    Receipt.objects.filter(pk=receipt.pk).update(created_at=stored_at)
+    assert services.receipts_render_pending() == [
+        (pledge.pk, "pledge", Pledge.objects.get(pk=pledge.pk).updated_at, "PDF"),
+        (pledge.pk, "donation", stored_at, "e-mail"),
+    ]
+
+    with caplog.at_level(logging.WARNING, logger="campaigns.tasks"):
+        assert tasks.receipts_render_pending_task() == 2
+
+    assert (
+        f"donation receipt of pledge {pledge.pk}: e-mail missing for 15 min, "
+        "queued again"
+    ) in caplog.messages
+    sent = [m for m in mail.outbox if m.attachments[0][0].startswith("donation-")]
+    assert len(sent) == 1 and sent[0].to == [pledge.backer_email]
+    _name, content, mimetype = sent[0].attachments[0]
+    assert content == Receipt.objects.get(pk=receipt.pk).file.read()
+    assert mimetype == "application/pdf"
+    again = Receipt.objects.get(pk=receipt.pk)
+    assert again.emailed_at is not None and again.number == receipt.number
+    # Sent: neither the sweep nor another run sends it again.
+    assert services.receipts_render_pending() == []
+    services.receipt_render(pledge_id=pledge.pk, kind="donation")
+    assert len(mail.outbox) == 2  # the donation receipt and the pledge receipt
+
+
+def test_a_pledge_receipt_refused_then_sent_by_the_next_run():
+    pledge = _pledge(live_campaign(), P.COMMITTED)
+    mail.outbox.clear()
+    with pytest.MonkeyPatch.context() as refused:
+        _mail_server_refuses(refused)
+        with pytest.raises(smtplib.SMTPException):
+            services.receipt_render(pledge_id=pledge.pk, kind="pledge")
+    assert Receipt.objects.get(pledge=pledge).emailed_at is None
+
+    receipt = services.receipt_render(pledge_id=pledge.pk, kind="pledge")
+    services.receipt_render(pledge_id=pledge.pk, kind="pledge")
+
+    assert receipt.emailed_at is not None
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].attachments[0][1] == receipt.file.read()
+
+
+def test_a_backer_without_an_address_is_never_owed_an_email():
+    pledge = _pledge(live_campaign(), P.COMMITTED)
+    Pledge.objects.filter(pk=pledge.pk).update(backer_email="")
+    mail.outbox.clear()
+
+    receipt = services.receipt_render(pledge_id=pledge.pk, kind="pledge")
+    Receipt.objects.filter(pk=receipt.pk).update(
+        created_at=timezone.now() - timedelta(hours=2)
+    )
+
+    assert receipt.file and receipt.emailed_at is None
+    assert mail.outbox == []
+    assert services.receipts_render_pending() == []
+
+
+def test_a_receipt_reads_the_pledge_once_with_all_it_shows():
+    """Two reads (is it stored? the pledge with all it shows), then writes:
+    a column left out of the pledge's query would be one read more."""
+    campaign = nonprofit_campaign()
+    tier = services.tier_create(
+        campaign=campaign, title="Tagliere", min_pledge_cents=1_000
+    )
+    donation = _pledge(campaign, P.PAID)
+    with_reward = _pledge(campaign, P.PAID, tier=tier)
+
+    for pledge, kind in [(donation, "donation"), (with_reward, "pledge")]:
+        with CaptureQueriesContext(connection) as captured:
+            receipt = services.receipt_render(pledge_id=pledge.pk, kind=kind)
+        reads = [q["sql"] for q in captured if q["sql"].startswith("SELECT")]
+        assert len(reads) == 2, reads
+        assert receipt.emailed_at is not None
+        text = pdf_text(receipt.file.read())
+        assert pledge.campaign.community.legal_name in text
+    assert "Tagliere" in pdf_text(
+        Receipt.objects.get(pledge=with_reward, kind="pledge").file.read()
+    )
