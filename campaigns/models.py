@@ -150,6 +150,19 @@ class CampaignEvent(models.Model):
         return f"{self.campaign_id} · {self.kind}"
 
 
+class PledgeQuerySet(models.QuerySet):
+    def donation_receipt_due(self):
+        """Pledges due a donation receipt (art. 83 D.Lgs. 117/2017): paid, to
+        a community registered as a non-profit, without a reward (a reward is
+        something given in exchange). ``Pledge.donation_receipt_due`` is the
+        same rule for one pledge."""
+        return self.filter(
+            status=Pledge.Status.PAID,
+            campaign__community__nonprofit=True,
+            reward_claim__isnull=True,
+        )
+
+
 class Pledge(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for the card or the payment")
@@ -197,6 +210,8 @@ class Pledge(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = PledgeQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("pledge")
         verbose_name_plural = _("pledges")
@@ -218,6 +233,18 @@ class Pledge(models.Model):
 
     def __str__(self) -> str:
         return f"pledge {self.pk} · {self.campaign_id} · {self.status}"
+
+    @property
+    def donation_receipt_due(self) -> bool:
+        """``PledgeQuerySet.donation_receipt_due`` for this pledge (read with
+        its campaign's community and its reward claim, or it queries them).
+        A pledge refunded before its receipt was issued is not due one: the
+        money given was given back."""
+        return (
+            self.status == Pledge.Status.PAID
+            and self.campaign.community.nonprofit
+            and not hasattr(self, "reward_claim")
+        )
 
     @property
     def public_name(self) -> str:

@@ -335,27 +335,19 @@ def _after_paid(pledges: list[Pledge]) -> None:
         return
     from .. import tasks
 
-    facts = {
-        row["pk"]: row
-        for row in Campaign.objects.filter(
-            pk__in={pledge.campaign_id for pledge in pledges}
-        ).values("pk", "status", "community__nonprofit")
-    }
-    rewarded = set(
-        RewardClaim.objects.filter(
-            pledge_id__in=[pledge.pk for pledge in pledges]
-        ).values_list("pledge_id", flat=True)
+    due = Pledge.objects.filter(pk__in=[pledge.pk for pledge in pledges])
+    for pledge_id in (
+        due.donation_receipt_due().order_by("pk").values_list("pk", flat=True)
+    ):
+        tasks.receipt_render_task.delay(pledge_id, "donation")
+    over = Campaign.objects.filter(
+        pk__in={pledge.campaign_id for pledge in pledges},
+        status__in=[C.SUCCEEDED, C.ENDED],
     )
-    for pledge in pledges:
-        if facts[pledge.campaign_id]["community__nonprofit"] and (
-            pledge.pk not in rewarded
-        ):
-            tasks.receipt_render_task.delay(pledge.pk, "donation")
-    for campaign_id, row in facts.items():
-        if row["status"] in {C.SUCCEEDED, C.ENDED}:
-            from .closing import campaign_sweep
+    for campaign in over:
+        from .closing import campaign_sweep
 
-            campaign_sweep(campaign=Campaign.objects.get(pk=campaign_id))
+        campaign_sweep(campaign=campaign)
 
 
 def _pledge_move(pledge: Pledge, status: str, *, reason: str = "") -> None:

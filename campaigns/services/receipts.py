@@ -23,15 +23,6 @@ STYLESHEETS = ("css/receipt.css",)
 PLEDGE_RECEIPT_STATUSES = frozenset({P.COMMITTED, P.PAID, P.ACTION_REQUIRED})
 
 
-def donation_receipt_due(pledge: Pledge) -> bool:
-    """(``receipts_render_pending`` asks the same of the database.)"""
-    return (
-        pledge.status in {P.PAID, P.REFUNDED}
-        and pledge.campaign.community.nonprofit
-        and not hasattr(pledge, "reward_claim")
-    )
-
-
 def _next_number(community_id: int, year: int) -> str:
     """The next donation number of the community's year, gapless: one
     statement creates the sequence's row or adds one to it, and the row stays
@@ -199,7 +190,7 @@ def receipt_render(*, pledge_id: int, kind: str) -> Receipt | None:
         return existing
     pledge = _receipt_pledge(pledge_id)
     if existing is None:  # a donation row waiting for its PDF was due once
-        if kind == Receipt.Kind.DONATION and not donation_receipt_due(pledge):
+        if kind == Receipt.Kind.DONATION and not pledge.donation_receipt_due:
             return None
         if kind == Receipt.Kind.PLEDGE and pledge.status not in PLEDGE_RECEIPT_STATUSES:
             return None
@@ -251,7 +242,7 @@ def receipts_render_pending(
       under the same number, whatever their age;
     - pledge receipts of confirmed pledges (committed, paid, action
       required) that have none, and donation receipts of paid pledges due
-      one (``donation_receipt_due``) that have no row: their task was lost
+      one (``Pledge.donation_receipt_due``) that have no row: their task was lost
       (a broker restarted empty) or failed. Looked for among the pledges
       changed in the last ``RECEIPT_SWEEP_DAYS`` days, "due since" being
       the pledge's last change;
@@ -268,11 +259,9 @@ def receipts_render_pending(
     no_pledge_receipt = recent.filter(status__in=PLEDGE_RECEIPT_STATUSES).exclude(
         receipts__kind=Receipt.Kind.PLEDGE
     )
-    no_donation_row = recent.filter(
-        status=P.PAID,
-        campaign__community__nonprofit=True,
-        reward_claim__isnull=True,
-    ).exclude(receipts__kind=Receipt.Kind.DONATION)
+    no_donation_row = recent.donation_receipt_due().exclude(
+        receipts__kind=Receipt.Kind.DONATION
+    )
     unsent = (
         Receipt.objects.filter(
             emailed_at__isnull=True, created_at__lt=before, created_at__gte=since_days

@@ -248,3 +248,27 @@ def test_a_receipt_reads_the_pledge_once_with_all_it_shows():
     assert "Tagliere" in pdf_text(
         Receipt.objects.get(pledge=with_reward, kind="pledge").file.read()
     )
+
+
+def test_a_donation_refunded_before_its_receipt_is_not_due_one():
+    """The same rule in the database (the sweep) and for one pledge (the
+    render): paid, no reward, a non-profit's campaign."""
+    campaign = nonprofit_campaign()
+    tier = services.tier_create(
+        campaign=campaign, title="Tagliere", min_pledge_cents=1_000
+    )
+    paid = _pledge(campaign, P.PAID)
+    refunded = _pledge(campaign, P.PAID)
+    Pledge.objects.filter(pk=refunded.pk).update(status=P.REFUNDED)
+    rewarded = _pledge(campaign, P.PAID, tier=tier)
+    elsewhere = _pledge(live_campaign(), P.PAID)  # not a non-profit
+
+    due = set(Pledge.objects.donation_receipt_due().values_list("pk", flat=True))
+
+    assert due == {paid.pk}
+    for pledge in (paid, refunded, rewarded, elsewhere):
+        loaded = Pledge.objects.select_related("campaign__community").get(pk=pledge.pk)
+        assert loaded.donation_receipt_due == (pledge.pk in due)
+    assert services.receipt_render(pledge_id=refunded.pk, kind="donation") is None
+    assert not Receipt.objects.filter(pledge=refunded, kind="donation").exists()
+    assert (refunded.pk, "donation") not in _listed()
