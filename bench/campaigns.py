@@ -83,6 +83,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from cpuref import cpuref_ms  # noqa: E402  (bench/, this script's folder)
 from django.conf import settings  # noqa: E402
 from django.db import connection, connections  # noqa: E402
 from django.db.models import Q, Sum  # noqa: E402
@@ -209,9 +210,14 @@ def code_line() -> str:
     return f"code: {Path(services.__file__).parents[2]} ({commit or 'no git'})"
 
 
+def speed_line() -> str:
+    """The machine's speed now (bench/cpuref.py), to compare runs by."""
+    return f"machine: cpuref {cpuref_ms():.1f} ms"
+
+
 def server_line() -> str:
     if connection.vendor != "postgresql":
-        return f"database: {connection.vendor}; {code_line()}"
+        return f"database: {connection.vendor}; {code_line()}; {speed_line()}"
     with connection.cursor() as cursor:
         found = {}
         for name in ("server_version", "synchronous_commit", "fsync"):
@@ -219,7 +225,8 @@ def server_line() -> str:
             found[name] = cursor.fetchone()[0]
     return (
         f"PostgreSQL {found['server_version']}: synchronous_commit="
-        f"{found['synchronous_commit']}, fsync={found['fsync']}; {code_line()}"
+        f"{found['synchronous_commit']}, fsync={found['fsync']}; {code_line()}; "
+        f"{speed_line()}"
     )
 
 
