@@ -5,6 +5,8 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from core.tasks import queued
+
 from . import notifications, services
 
 logger = logging.getLogger(__name__)
@@ -23,7 +25,7 @@ def receipts_render_pending_task() -> int:
     an error once it has waited ``RECEIPT_ALERT_AFTER_SECONDS`` (a render
     that keeps failing, which someone has to look at). Nothing is queued
     while PDF tasks still wait in their queue."""
-    backlog = _queued(settings.CELERY_PDF_QUEUE)
+    backlog = queued(settings.CELERY_PDF_QUEUE)
     if backlog:
         # What is missing may still be in the queue (a big close queues a
         # receipt per pledge): queueing it again would render it twice.
@@ -45,20 +47,6 @@ def receipts_render_pending_task() -> int:
         )
         receipt_render_task.delay(pending.pledge_id, pending.kind)
     return len(due)
-
-
-def _queued(queue: str) -> int:
-    """Messages waiting in ``queue`` (none when tasks run in-process)."""
-    from config.celery import app
-
-    if app.conf.task_always_eager:
-        return 0
-    with app.connection_for_read() as conn:
-        try:
-            declared = conn.default_channel.queue_declare(queue=queue, passive=True)
-        except conn.channel_errors:  # never declared (nothing sent to it yet)
-            return 0
-    return declared.message_count
 
 
 @shared_task(name="campaigns.pledge_notify")

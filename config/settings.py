@@ -342,6 +342,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "campaigns.receipts_render_pending",
         "schedule": 10 * 60,
     },
+    "render-pending-order-receipts": {
+        "task": "marketplace.order_receipts_render_pending",
+        "schedule": 10 * 60,
+    },
     "expire-stale-pledges": {
         "task": "campaigns.expire_stale_pledges",
         "schedule": 10 * 60,
@@ -349,7 +353,8 @@ CELERY_BEAT_SCHEDULE = {
 }
 PAYMENT_GRACE_DAYS = int(os.environ.get("PAYMENT_GRACE_DAYS", "7"))
 # A receipt still missing this long after it was due is logged as an error
-# by the sweep (campaigns.receipts_render_pending), at every sweep.
+# by the sweeps (campaigns.receipts_render_pending and
+# marketplace.order_receipts_render_pending), at every sweep.
 RECEIPT_ALERT_AFTER_SECONDS = int(os.environ.get("RECEIPT_ALERT_AFTER_SECONDS", "3600"))
 # Worker processes that charge a closing campaign's saved cards side by side
 # (each leases its own batches); set it to the number of worker processes.

@@ -1,10 +1,14 @@
 """Order receipts: one PDF for every paid order, rendered by a task after the
 payment commits, stored, e-mailed once to the buyer (as campaign receipts)."""
 
+from datetime import datetime, timedelta
+from typing import NamedTuple
+
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import get_valid_filename
@@ -16,7 +20,7 @@ from documents.pdf import render_pdf
 from participation.models import Project, PurchaseVote
 
 from . import votes
-from .models import OrderReceipt, ShopPartner
+from .models import OrderEvent, OrderReceipt, ShopPartner
 from .services import Status, order_payment, order_shares, to_cents
 
 Order = get_model("order", "Order")
@@ -138,14 +142,15 @@ def order_receipt_context(order) -> dict:
 def order_receipt_render(*, order_id: int) -> OrderReceipt | None:
     """Render, store and e-mail the receipt of a paid (or collected) order.
 
-    Safe to run twice and concurrently: the receipt is unique per order, so a
-    second run returns the stored one (and only sends the e-mail if the first
-    run stored the receipt but did not get to send it). None while the order
-    is not paid."""
+    Safe to run twice and concurrently: the receipt is unique per order, and
+    its e-mail is claimed in the statement that stores it, so of two runs one
+    stores and sends. A stored receipt whose e-mail the mail server refused
+    is sent when this runs again (``order_receipts_render_pending`` queues
+    it). None while the order is not paid."""
     existing = OrderReceipt.objects.filter(order_id=order_id).first()
     if existing is not None:
         if existing.emailed_at is None:
-            _email(existing.order, existing)
+            _email_stored(existing)
         return existing
     order = Order.objects.select_related("user").get(pk=order_id)
     if order.status not in RECEIPT_DUE:
@@ -154,7 +159,9 @@ def order_receipt_render(*, order_id: int) -> OrderReceipt | None:
         pdf = render_pdf(
             TEMPLATE, order_receipt_context(order), stylesheets=STYLESHEETS
         )
-    receipt = OrderReceipt(order=order)
+    receipt = OrderReceipt(
+        order=order, emailed_at=timezone.now() if order.email else None
+    )
     receipt.file.save(
         get_valid_filename(f"order-{order.number}.pdf"), ContentFile(pdf), save=False
     )
@@ -165,13 +172,30 @@ def order_receipt_render(*, order_id: int) -> OrderReceipt | None:
         # Another run stored it first: keep theirs, drop our copy of the file.
         receipt.file.delete(save=False)
         return OrderReceipt.objects.get(order_id=order_id)
-    _email(order, receipt)
+    if receipt.emailed_at is not None:
+        _email(order, receipt, pdf)
     return receipt
 
 
-def _email(order, receipt: OrderReceipt) -> None:
+def _email_stored(receipt: OrderReceipt) -> None:
+    """Send a stored receipt whose e-mail was not sent, claimed first."""
+    order = receipt.order
     if not order.email:
         return
+    claimed_at = timezone.now()
+    if not OrderReceipt.objects.filter(pk=receipt.pk, emailed_at__isnull=True).update(
+        emailed_at=claimed_at
+    ):
+        return  # another run is sending it
+    receipt.emailed_at = claimed_at
+    with receipt.file.storage.open(receipt.file.name, "rb") as handle:
+        _email(order, receipt, handle.read())
+
+
+def _email(order, receipt: OrderReceipt, pdf: bytes) -> None:
+    """E-mail ``pdf`` to the buyer, the receipt's e-mail claimed by the
+    caller; if sending fails the claim is given back (for the sweep) and the
+    error goes on to the task."""
     # No language is recorded for a buyer: the site's (Italian first).
     with translation.override(settings.LANGUAGE_CODE):
         subject = _("Receipt for your order %(number)s") % {"number": order.number}
@@ -185,12 +209,59 @@ def _email(order, receipt: OrderReceipt) -> None:
             "total": format_money(to_cents(order.total_incl_tax), order.currency),
         }
     message = EmailMessage(subject, body, to=[order.email])
-    receipt.file.open("rb")
+    message.attach(receipt.file.name.rsplit("/", 1)[-1], pdf, "application/pdf")
     try:
-        message.attach(
-            receipt.file.name.rsplit("/", 1)[-1], receipt.file.read(), "application/pdf"
+        message.send()
+    except Exception:
+        OrderReceipt.objects.filter(
+            pk=receipt.pk, emailed_at=receipt.emailed_at
+        ).update(emailed_at=None)
+        receipt.emailed_at = None
+        raise
+
+
+# Orders the sweep looks at: paid within this many days.
+RECEIPT_SWEEP_DAYS = 7
+
+
+class PendingOrderReceipt(NamedTuple):
+    order_id: int
+    since: datetime
+    missing: str  # "PDF" or "e-mail"
+
+
+def order_receipts_render_pending(
+    *, older_than_seconds: int = 600, limit: int = 500, now=None
+) -> list[PendingOrderReceipt]:
+    """Order receipts due for at least ``older_than_seconds`` and still
+    without their PDF (the task was lost or failed) or their e-mail (the
+    mail server refused it), among the orders paid in the last
+    ``RECEIPT_SWEEP_DAYS`` days; oldest first, at most ``limit``."""
+    now = now or timezone.now()
+    before = now - timedelta(seconds=older_than_seconds)
+    since_days = now - timedelta(days=RECEIPT_SWEEP_DAYS)
+    paid = (
+        OrderEvent.objects.filter(
+            kind="paid",
+            created_at__lt=before,
+            created_at__gte=since_days,
+            order__status__in=RECEIPT_DUE,
+            order__receipt__isnull=True,
         )
-    finally:
-        receipt.file.close()
-    message.send()
-    OrderReceipt.objects.filter(pk=receipt.pk).update(emailed_at=timezone.now())
+        .order_by("created_at")
+        .values_list("order_id", "created_at")[:limit]
+    )
+    unsent = (
+        OrderReceipt.objects.filter(
+            emailed_at__isnull=True, created_at__lt=before, created_at__gte=since_days
+        )
+        .filter(  # Oscar's Order.email: the user's, or the guest's
+            Q(order__user__isnull=True, order__guest_email__gt="")
+            | Q(order__user__email__gt="")
+        )
+        .order_by("created_at")
+        .values_list("order_id", "created_at")[:limit]
+    )
+    due = [PendingOrderReceipt(pk, since, "PDF") for pk, since in paid]
+    due += [PendingOrderReceipt(pk, since, "e-mail") for pk, since in unsent]
+    return sorted(due, key=lambda item: item.since)[:limit]

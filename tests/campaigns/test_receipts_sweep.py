@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from campaigns import services, tasks
 from campaigns.models import Pledge, Receipt
+from core.tasks import queued
 from payments.models import Payment
 from tests.documents.test_pdf import pdf_text
 from tests.factories import UserFactory
@@ -130,12 +131,12 @@ def test_nothing_is_queued_again_while_pdf_tasks_wait(settings):
     pledge = _pledge(live_campaign(), P.COMMITTED)
     app.conf.task_always_eager = False
     try:
-        assert tasks._queued(queue) == 0  # never declared yet
+        assert queued(queue) == 0  # never declared yet
         tasks.receipt_render_task.apply_async((pledge.pk, "pledge"), queue=queue)
-        assert tasks._queued(queue) == 1
+        assert queued(queue) == 1
 
         assert tasks.receipts_render_pending_task() == 0
-        assert tasks._queued(queue) == 1  # the waiting task, not a second one
+        assert queued(queue) == 1  # the waiting task, not a second one
     finally:
         app.conf.task_always_eager = True
         with app.connection_for_write() as conn:

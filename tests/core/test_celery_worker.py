@@ -26,3 +26,15 @@ def test_tasks_run_in_process_when_no_worker_is_involved(db):
 
     assert result.__class__.__name__ == "EagerResult"
     assert result.get()["pong"] is True
+
+
+def test_every_scheduled_task_is_a_registered_task(settings):
+    """A name in the beat schedule that no task has would be sent every few
+    minutes and fail in the worker, unnoticed."""
+    from config.celery import app
+
+    app.loader.import_default_modules()
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+
+    assert "marketplace.order_receipts_render_pending" in scheduled
+    assert scheduled <= set(app.tasks), scheduled - set(app.tasks)

@@ -1,11 +1,17 @@
 """A paid order gets one PDF receipt, e-mailed to its buyer and downloadable
 by them (and staff) only."""
 
-import pytest
-from django.test import Client
+import logging
+import smtplib
+from datetime import timedelta
 
-from marketplace import services, tasks
-from marketplace.models import OrderReceipt
+import pytest
+from django.core.mail import EmailMessage
+from django.test import Client
+from django.utils import timezone
+
+from marketplace import receipts, services, tasks
+from marketplace.models import OrderEvent, OrderReceipt
 from payments import services as payments
 from tests.documents.test_receipts import flat, pdf_text
 from tests.factories import ProcessFactory, UserFactory
@@ -174,3 +180,85 @@ def test_shop_pages_still_go_to_oscar(client):
     )
     assert resolve("/shop/basket/").view_name == "basket:summary"
     assert client.get("/shop/basket/").status_code == 200
+
+
+def _paid_with_task_lost(order, monkeypatch):
+    """Paid, but the receipt's task never ran (a broker restarted empty)."""
+    with monkeypatch.context() as lost:
+        lost.setattr(tasks.order_receipt_render_task, "delay", lambda *a, **k: None)
+        pay(order)
+    assert not OrderReceipt.objects.exists()
+
+
+def _paid_at(order, minutes_ago: int):
+    paid_at = timezone.now() - timedelta(minutes=minutes_ago)
+    OrderEvent.objects.filter(order=order, kind="paid").update(created_at=paid_at)
+    return paid_at
+
+
+def test_the_sweep_renders_a_lost_receipt_once_and_logs_it(
+    farm, winning_project, anna, mailoutbox, monkeypatch, caplog
+):
+    order = place(farm, winning_project, anna)
+    assert receipts.order_receipts_render_pending(older_than_seconds=0) == []
+    _paid_with_task_lost(order, monkeypatch)
+    assert receipts.order_receipts_render_pending() == []  # it may still run
+    paid_at = _paid_at(order, minutes_ago=75)
+    assert receipts.order_receipts_render_pending() == [(order.pk, paid_at, "PDF")]
+
+    with caplog.at_level(logging.WARNING, logger="marketplace.tasks"):
+        assert tasks.order_receipts_render_pending_task() == 1  # eager: now
+
+    assert (
+        f"receipt of order {order.pk}: PDF missing for 75 min, queued again"
+        in caplog.messages
+    )
+    assert [r.levelname for r in caplog.records if r.name == "marketplace.tasks"] == [
+        "ERROR"  # over an hour late
+    ]
+    receipt = OrderReceipt.objects.get()
+    assert receipt.order == order and receipt.emailed_at is not None
+    assert [m.to for m in mailoutbox] == [["anna@example.org"]]
+    assert receipts.order_receipts_render_pending() == []
+    assert tasks.order_receipts_render_pending_task() == 0
+
+
+def test_a_receipt_the_mail_server_refused_is_sent_once_by_the_sweep(
+    farm, winning_project, anna, mailoutbox, monkeypatch
+):
+    order = place(farm, winning_project, anna)
+    _paid_with_task_lost(order, monkeypatch)
+    with monkeypatch.context() as refused:
+
+        def refuse(self, fail_silently=False):
+            raise smtplib.SMTPRecipientsRefused({"anna@example.org": (451, b"")})
+
+        refused.setattr(EmailMessage, "send", refuse)
+        with pytest.raises(smtplib.SMTPException):
+            receipts.order_receipt_render(order_id=order.pk)
+    stored = OrderReceipt.objects.get()
+    assert stored.file and stored.emailed_at is None
+    assert mailoutbox == []
+    stored_at = timezone.now() - timedelta(minutes=12)
+    OrderReceipt.objects.filter(pk=stored.pk).update(created_at=stored_at)
+    assert receipts.order_receipts_render_pending() == [(order.pk, stored_at, "e-mail")]
+
+    assert tasks.order_receipts_render_pending_task() == 1
+    receipts.order_receipt_render(order_id=order.pk)  # and once more
+
+    assert len(mailoutbox) == 1
+    [(_name, pdf, _type)] = mailoutbox[0].attachments
+    with stored.file.open("rb") as handle:
+        assert pdf == handle.read()
+    assert OrderReceipt.objects.get().emailed_at is not None
+    assert receipts.order_receipts_render_pending() == []
+
+
+def test_orders_paid_more_than_a_week_ago_are_left_alone(
+    farm, winning_project, anna, monkeypatch
+):
+    order = place(farm, winning_project, anna)
+    _paid_with_task_lost(order, monkeypatch)
+    _paid_at(order, minutes_ago=8 * 24 * 60)
+
+    assert receipts.order_receipts_render_pending() == []
