@@ -1,11 +1,9 @@
 import logging
-from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.utils import timezone
 
-from core.tasks import queued
+from core.tasks import receipts_sweep
 
 from . import notifications, services
 
@@ -21,32 +19,16 @@ def receipt_render_task(pledge_id: int, kind: str) -> int | None:
 @shared_task(name="campaigns.receipts_render_pending")
 def receipts_render_pending_task() -> int:
     """Queue again the receipts due and still without their PDF or their
-    e-mail (see ``services.receipts_render_pending``), each with a log line: a warning,
-    an error once it has waited ``RECEIPT_ALERT_AFTER_SECONDS`` (a render
-    that keeps failing, which someone has to look at). Nothing is queued
-    while PDF tasks still wait in their queue."""
-    backlog = queued(settings.CELERY_PDF_QUEUE)
-    if backlog:
-        # What is missing may still be in the queue (a big close queues a
-        # receipt per pledge): queueing it again would render it twice.
-        logger.info("%d PDF tasks still queued: receipts sweep skipped", backlog)
-        return 0
-    now = timezone.now()
-    alert_after = timedelta(seconds=settings.RECEIPT_ALERT_AFTER_SECONDS)
-    due = services.receipts_render_pending(now=now)
-    for pending in due:
-        waited = now - pending.since
-        level = logging.ERROR if waited >= alert_after else logging.WARNING
-        logger.log(
-            level,
-            "%s receipt of pledge %s: %s missing for %d min, queued again",
-            pending.kind,
-            pending.pledge_id,
-            pending.missing,
-            waited.total_seconds() // 60,
-        )
-        receipt_render_task.delay(pending.pledge_id, pending.kind)
-    return len(due)
+    e-mail (``services.receipts_render_pending``), each logged; nothing
+    while PDF tasks still wait in their queue (a big close queues a receipt
+    per pledge). See ``core.tasks.receipts_sweep``."""
+    return receipts_sweep(
+        logger=logger,
+        sweep="receipts sweep",
+        find=services.receipts_render_pending,
+        label=lambda p: f"{p.kind} receipt of pledge {p.pledge_id}",
+        requeue=lambda p: receipt_render_task.delay(p.pledge_id, p.kind),
+    )
 
 
 @shared_task(name="campaigns.pledge_notify")
