@@ -262,3 +262,24 @@ def test_orders_paid_more_than_a_week_ago_are_left_alone(
     _paid_at(order, minutes_ago=8 * 24 * 60)
 
     assert receipts.order_receipts_render_pending() == []
+
+
+def test_the_buyer_sees_the_receipt_being_prepared_then_its_link(
+    farm, winning_project, anna, monkeypatch
+):
+    order = place(farm, winning_project, anna)
+    client = Client()
+    client.force_login(anna)
+    page = f"/shop/accounts/orders/{order.number}/"
+    assert 'id="order-receipt' not in client.get(page).content.decode()  # unpaid
+
+    _paid_with_task_lost(order, monkeypatch)
+    waiting = client.get(page).content.decode()
+    assert 'id="order-receipt-pending"' in waiting
+    assert "Ricevuta · in preparazione" in waiting
+    assert receipt_url(order) not in waiting
+
+    receipts.order_receipt_render(order_id=order.pk)
+    ready = client.get(page).content.decode()
+    assert 'id="order-receipt-pending"' not in ready
+    assert receipt_url(order) in ready
