@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
 from core.money import format_money
+from documents.mailing import email_claim, email_send_claimed, stored_bytes
 from documents.pdf import render_pdf
 from participation.models import Project, PurchaseVote
 
@@ -182,20 +183,13 @@ def _email_stored(receipt: OrderReceipt) -> None:
     order = receipt.order
     if not order.email:
         return
-    claimed_at = timezone.now()
-    if not OrderReceipt.objects.filter(pk=receipt.pk, emailed_at__isnull=True).update(
-        emailed_at=claimed_at
-    ):
-        return  # another run is sending it
-    receipt.emailed_at = claimed_at
-    with receipt.file.storage.open(receipt.file.name, "rb") as handle:
-        _email(order, receipt, handle.read())
+    if email_claim(receipt):
+        _email(order, receipt, stored_bytes(receipt.file))
 
 
 def _email(order, receipt: OrderReceipt, pdf: bytes) -> None:
     """E-mail ``pdf`` to the buyer, the receipt's e-mail claimed by the
-    caller; if sending fails the claim is given back (for the sweep) and the
-    error goes on to the task."""
+    caller (``documents.mailing``)."""
     # No language is recorded for a buyer: the site's (Italian first).
     with translation.override(settings.LANGUAGE_CODE):
         subject = _("Receipt for your order %(number)s") % {"number": order.number}
@@ -210,14 +204,16 @@ def _email(order, receipt: OrderReceipt, pdf: bytes) -> None:
         }
     message = EmailMessage(subject, body, to=[order.email])
     message.attach(receipt.file.name.rsplit("/", 1)[-1], pdf, "application/pdf")
-    try:
-        message.send()
-    except Exception:
-        OrderReceipt.objects.filter(
-            pk=receipt.pk, emailed_at=receipt.emailed_at
-        ).update(emailed_at=None)
-        receipt.emailed_at = None
-        raise
+    email_send_claimed(message, receipt)
+
+
+def order_receipt_pending(order) -> bool:
+    """Paid (or collected) and its receipt not stored yet: the buyer is told
+    it is being prepared."""
+    return (
+        order.status in RECEIPT_DUE
+        and not OrderReceipt.objects.filter(order=order).exists()
+    )
 
 
 # Orders the sweep looks at: paid within this many days.

@@ -12,6 +12,7 @@ from django.db.models import F, Value
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from documents.mailing import email_claim, email_send_claimed, stored_bytes
 from documents.pdf import render_pdf
 
 from ..models import Pledge, Receipt, ReceiptSequence
@@ -321,12 +322,8 @@ def _store(pledge: Pledge, receipt: Receipt, pdf: bytes) -> Receipt | None:
 
 
 def _email(pledge: Pledge, receipt: Receipt, pdf: bytes) -> None:
-    """E-mail the receipt with ``pdf``, the bytes just stored (not read back),
-    its e-mail claimed (``emailed_at`` set) by the caller. If sending fails
-    the claim is given back, for the sweep (``receipts_render_pending``) to
-    try again; the error goes on to the task. A worker killed between the
-    claim and the send loses the e-mail, never sends it twice: the receipt
-    stays on the backer's page."""
+    """E-mail the receipt with ``pdf`` (the bytes just stored, not read
+    back), its e-mail claimed by the caller (``documents.mailing``)."""
     context = {"pledge": pledge, "receipt": receipt, "campaign": pledge.campaign}
     message = EmailMessage(
         render_to_string("campaigns/email/receipt_subject.txt", context).strip(),
@@ -334,14 +331,7 @@ def _email(pledge: Pledge, receipt: Receipt, pdf: bytes) -> None:
         to=[pledge.backer_email],
     )
     message.attach(receipt.file.name.rsplit("/", 1)[-1], pdf, "application/pdf")
-    try:
-        message.send()
-    except Exception:
-        Receipt.objects.filter(pk=receipt.pk, emailed_at=receipt.emailed_at).update(
-            emailed_at=None
-        )
-        receipt.emailed_at = None
-        raise
+    email_send_claimed(message, receipt)
 
 
 def _email_stored(receipt: Receipt) -> None:
@@ -350,14 +340,7 @@ def _email_stored(receipt: Receipt) -> None:
     pledge = _receipt_pledge(receipt.pledge_id)
     if not pledge.backer_email:
         return
-    claimed_at = timezone.now()
-    claimed = Receipt.objects.filter(pk=receipt.pk, emailed_at__isnull=True).update(
-        emailed_at=claimed_at
-    )
-    if not claimed:
+    if not email_claim(receipt):
         return
-    receipt.emailed_at = claimed_at
-    with receipt.file.storage.open(receipt.file.name, "rb") as handle:
-        pdf = handle.read()
     with translation.override(pledge.language or "it"):
-        _email(pledge, receipt, pdf)
+        _email(pledge, receipt, stored_bytes(receipt.file))

@@ -48,6 +48,14 @@ def order_purchase_votes(order):
     return order_votes(order)
 
 
+@register.simple_tag
+def order_receipt_pending(order) -> bool:
+    """Paid, its receipt still being rendered (``receipts.order_receipt_pending``)."""
+    from ..receipts import order_receipt_pending as pending
+
+    return pending(order)
+
+
 @register.filter
 def order_status_label(status: str) -> str:
     """An order status in words ("Waiting for payment"), not its code."""
